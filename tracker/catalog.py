@@ -1,0 +1,220 @@
+"""The commitments catalogue and curated events: YAML files validated, then loaded into the db."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+
+from .errors import CatalogError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+COMMITMENTS_FILE = DATA_DIR / "commitments.yaml"
+CURATED_FILE = DATA_DIR / "curated_events.yaml"
+
+COMMITMENT_IDS = (
+    "declare-sanctuary",
+    "equal-protection",
+    "sanctuary-task-force",
+    "welcoming-integration",
+    "police-not-immigration-agents",
+    "no-stop-and-frisk",
+    "services-regardless-of-status",
+    "municipal-id",
+    "change-state-law",
+    "sanctuary-ordinance",
+    "no-city-resources-for-ice",
+    "detainer-limits",
+    "information-privacy",
+    "language-access",
+    "legal-defense",
+)
+STATUSES = ("not-started", "in-progress", "stalled", "partial", "kept", "broken")
+EDITOR_STATUSES = ("not-started", "in-progress", "partial", "kept", "broken")
+NEEDS_EVIDENCE = ("kept", "partial", "broken")
+REASONS = ("stalled", "broken", "pre-empted-by-state-law")
+STANCES = ("supports", "contrary", "context")
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in both languages; Spanish is required, not optional."""
+
+    en: NonEmpty
+    es: NonEmpty
+
+
+class Source(Strict):
+    """Where the promise was made or reported: publisher, URL, date, and the quoted words."""
+
+    publisher: NonEmpty
+    url: HttpUrl
+    date: date
+    quote: str | None = None
+
+
+class Pattern(Strict):
+    """A scoring rule: any of `any` counts, but only when one of `with_any` is in the same text."""
+
+    any: list[NonEmpty] = Field(min_length=1)
+    with_any: list[NonEmpty] = []
+    weight: float = Field(gt=0)
+    stance: Literal["supports", "contrary"] = "supports"
+    case_sensitive: bool = False
+    note: str | None = None
+
+
+class Rules(Strict):
+    """Matching rules as data: patterns that score, decoys that cancel a match, a threshold."""
+
+    threshold: float = Field(gt=0)
+    patterns: list[Pattern] = Field(min_length=1)
+    decoys: list[NonEmpty] = []
+    exclude_if_any: list[NonEmpty] = []
+
+
+class Commitment(Strict):
+    id: Literal[COMMITMENT_IDS]  # type: ignore[valid-type]
+    made_by: Literal["resolution", "mayor", "campaign"]
+    made_on: date
+    title: Text
+    summary: Text
+    kept_when: Text
+    sources: list[Source] = Field(min_length=1)
+    rules: Rules
+
+
+class CommitmentsFile(Strict):
+    commitments: list[Commitment]
+
+    @field_validator("commitments")
+    @classmethod
+    def _all_fifteen(cls, value: list[Commitment]) -> list[Commitment]:
+        ids = [c.id for c in value]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate ids: {', '.join(dupes)}")
+        missing = [i for i in COMMITMENT_IDS if i not in ids]
+        if missing:
+            raise ValueError(f"missing commitments: {', '.join(missing)}")
+        return value
+
+
+class CuratedEvent(Strict):
+    """A dated event an editor entered from press reports or public records."""
+
+    key: NonEmpty  # stable: reloading the file never duplicates an event
+    date: date
+    date_precision: Literal["day", "month", "year"] = "day"
+    title: Text
+    summary: Text
+    sources: list[HttpUrl] = Field(min_length=1)
+    commitments: dict[Literal[COMMITMENT_IDS], Literal[STANCES]] = Field(  # type: ignore[valid-type]
+        min_length=1
+    )
+
+
+class CuratedStatus(Strict):
+    """An editor's status for a commitment, resting on curated events by key."""
+
+    key: NonEmpty
+    commitment: Literal[COMMITMENT_IDS]  # type: ignore[valid-type]
+    status: Literal[EDITOR_STATUSES]  # type: ignore[valid-type]
+    effective_date: date
+    reason: Literal[REASONS] | None = None  # type: ignore[valid-type]
+    note: Text
+    evidence: list[NonEmpty] = []
+    who: NonEmpty = "editors"
+
+
+class CuratedFile(Strict):
+    events: list[CuratedEvent]
+    statuses: list[CuratedStatus]
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+
+
+def _describe(path: Path, raw: object, exc: ValidationError, list_key: str) -> CatalogError:
+    """Turn pydantic's first error into one line naming the file, the entry id and the field."""
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    where = ""
+    if len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int):
+        entries = raw.get(list_key) if isinstance(raw, dict) else None
+        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+        ident = entry.get("id") or entry.get("key") if isinstance(entry, dict) else None
+        where = f" {list_key}[{loc[1]}]" + (f" (id {ident})" if ident else "")
+        loc = loc[2:]
+    field = ".".join(str(part) for part in loc) or "(top level)"
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif err["type"] == "missing":
+        message = "required field is missing"
+    return CatalogError(f"{path}:{where} field {field}: {message}")
+
+
+def load_commitments(path: Path = COMMITMENTS_FILE) -> list[Commitment]:
+    """Read and validate the commitments catalogue."""
+    raw = _read_yaml(path)
+    try:
+        return CommitmentsFile.model_validate(raw).commitments
+    except ValidationError as exc:
+        raise _describe(path, raw, exc, "commitments") from None
+
+
+def load_curated(path: Path = CURATED_FILE) -> CuratedFile:
+    """Read and validate the curated events and editorial statuses."""
+    raw = _read_yaml(path)
+    try:
+        curated = CuratedFile.model_validate(raw)
+    except ValidationError as exc:
+        list_key = "statuses" if exc.errors()[0]["loc"][:1] == ("statuses",) else "events"
+        raise _describe(path, raw, exc, list_key) from None
+    keys = {e.key for e in curated.events}
+    for status in curated.statuses:
+        for ref in status.evidence:
+            if ref not in keys:
+                raise CatalogError(
+                    f"{path}: statuses (key {status.key}) field evidence: "
+                    f"no event with key {ref!r}"
+                )
+        if status.status in NEEDS_EVIDENCE and not status.evidence:
+            raise CatalogError(
+                f"{path}: statuses (key {status.key}) field evidence: "
+                f"status {status.status} needs at least one piece of evidence"
+            )
+    return curated
+
+
+def commitment_row(c: Commitment, position: int) -> dict[str, object]:
+    return {
+        "id": c.id,
+        "made_by": c.made_by,
+        "made_on": c.made_on.isoformat(),
+        "title_en": c.title.en,
+        "title_es": c.title.es,
+        "summary_en": c.summary.en,
+        "summary_es": c.summary.es,
+        "kept_when_en": c.kept_when.en,
+        "kept_when_es": c.kept_when.es,
+        "sources": json.dumps([s.model_dump(mode="json") for s in c.sources]),
+        "rules": json.dumps(c.rules.model_dump(mode="json")),
+        "position": position,
+    }

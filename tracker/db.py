@@ -1,0 +1,271 @@
+"""The SQLite database: opening it safely and its schema as numbered migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from .errors import SchemaError
+
+MIGRATION_SET = "tracker"
+migrations = Migrations(MIGRATION_SET)
+
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+
+
+def utcnow() -> str:
+    """The current time as an ISO-8601 UTC string (made in Python so tests can freeze it)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@migrations(name="0001_initial")
+def _initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {"id": str, "name": str, "base_url": str, "kind": str}, pk="id"
+    )
+    db["meetings"].create(
+        {
+            "id": str,  # stable slug: YYYY-MM-DD-title (URLs rely on it)
+            "source_id": str,
+            "event_id": str,
+            "clip_id": str,
+            "title": str,
+            "body": str,
+            "date": str,  # local date, America/Chicago
+            "time": str,  # local time HH:MM or null
+            "status": str,  # tentative / confirmed / passed / cancelled
+            "hidden": int,
+            "hidden_reason": str,
+            "duration_minutes": int,
+            "video_url": str,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+        not_null={"source_id", "title", "date", "status"},
+        defaults={"hidden": 0, "status": "tentative"},
+    )
+    db["documents"].create(
+        {
+            "id": int,
+            "meeting_id": str,
+            "kind": str,  # agenda / minutes / manual
+            "url": str,
+            "final_url": str,
+            "sha256": str,
+            "version": int,
+            "supersedes_id": int,
+            "fetched_at": str,
+            "etag": str,
+            "last_modified": str,
+            "content_type": str,
+            "size": int,
+            "extract_status": str,  # pending / ok / no-text / encrypted / broken / not-pdf
+            "extract_error": str,
+            "parsed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("meeting_id", "meetings", "id"), ("supersedes_id", "documents", "id")],
+        not_null={"kind", "url", "sha256", "version", "fetched_at"},
+        defaults={"extract_status": "pending", "version": 1},
+    )
+    db["documents"].create_index(["meeting_id", "kind", "version"], unique=True)
+    db["documents"].create_index(["sha256"])
+    db["pages"].create(
+        {"id": int, "document_id": int, "page": int, "text": str},
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id")],
+        not_null={"document_id", "page"},
+    )
+    db["pages"].create_index(["document_id", "page"], unique=True)
+    db["items"].create(
+        {
+            "id": int,
+            "meeting_id": str,
+            "document_id": int,
+            "number": int,
+            "marker": str,
+            "consent": int,
+            "public_hearing": int,
+            "permanent": int,
+            "addendum": int,
+            "withdrawn": int,
+            "deferred": int,
+            "first_reading": int,
+            "text": str,
+            "sponsor": str,
+            "recommendation": str,
+            "funding_source": str,
+            "amount_change": str,
+            "page": int,
+            "outcome": str,
+            "outcome_provisional": int,
+            "outcome_confidence": float,
+            "resolution_number": str,
+        },
+        pk="id",
+        foreign_keys=[("meeting_id", "meetings", "id"), ("document_id", "documents", "id")],
+        not_null={"meeting_id", "document_id", "text"},
+    )
+    db["items"].create_index(["document_id", "number"])
+    db["items"].create_index(["meeting_id"])
+    db["votes"].create(
+        {
+            "id": int,
+            "meeting_id": str,
+            "document_id": int,
+            "item_id": int,
+            "item_number": int,
+            "resolution_number": str,
+            "outcome": str,
+            "mover": str,
+            "seconder": str,
+            "ayes": str,  # JSON list of names
+            "nays": str,
+            "abstaining": str,
+            "consent_block": int,
+            "confidence": float,
+            "page": int,
+            "text": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("meeting_id", "meetings", "id"),
+            ("document_id", "documents", "id"),
+            ("item_id", "items", "id"),
+        ],
+    )
+    db["commitments"].create(
+        {
+            "id": str,
+            "made_by": str,
+            "made_on": str,
+            "title_en": str,
+            "title_es": str,
+            "summary_en": str,
+            "summary_es": str,
+            "kept_when_en": str,
+            "kept_when_es": str,
+            "sources": str,  # JSON
+            "rules": str,  # JSON
+            "position": int,
+        },
+        pk="id",
+    )
+    db["evidence"].create(
+        {
+            "id": int,
+            "commitment_id": str,
+            "kind": str,  # curated / match / manual
+            "curated_key": str,
+            "stance": str,  # supports / contrary / context
+            "review_state": str,  # candidate / accepted / rejected
+            "score": float,
+            "date": str,
+            "title": str,
+            "snippet": str,
+            "why": str,  # JSON: matched terms and rules
+            "source_url": str,
+            "source_urls": str,  # JSON list, curated events may cite several
+            "item_id": int,
+            "document_id": int,
+            "document_sha256": str,
+            "page": int,
+            "passage_start": int,
+            "passage_end": int,
+            "reviewer": str,
+            "review_note": str,
+            "reviewed_at": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("commitment_id", "commitments", "id"),
+            ("item_id", "items", "id"),
+            ("document_id", "documents", "id"),
+        ],
+        not_null={"commitment_id", "kind", "stance", "review_state", "created_at"},
+    )
+    db["evidence"].create_index(["commitment_id", "curated_key"], unique=True)
+    db["status_events"].create(
+        {
+            "id": int,
+            "commitment_id": str,
+            "status": str,
+            "effective_date": str,
+            "reason": str,
+            "note": str,
+            "evidence_ids": str,  # JSON list
+            "who": str,
+            "recorded_at": str,
+            "curated_key": str,
+        },
+        pk="id",
+        foreign_keys=[("commitment_id", "commitments", "id")],
+        not_null={"commitment_id", "status", "effective_date", "note", "who", "recorded_at"},
+    )
+    db["status_events"].create_index(["curated_key"], unique=True)
+    db["scrape_runs"].create(
+        {
+            "id": int,
+            "source_id": str,
+            "kind": str,  # scrape / process / match / scheduled job name
+            "started_at": str,
+            "finished_at": str,
+            "ok": int,
+            "requests": int,
+            "bytes": int,
+            "meetings_seen": int,
+            "new_documents": int,
+            "changed_documents": int,
+            "errors": str,  # JSON list of {url, reason}
+            "message": str,
+        },
+        pk="id",
+    )
+    db["audit_log"].create(
+        {"id": int, "at": str, "who": str, "action": str, "target": str, "detail": str},
+        pk="id",
+    )
+    db["pages"].enable_fts(["text"], tokenize=FTS_TOKENIZE, create_triggers=True)
+    db["items"].enable_fts(["text", "sponsor"], tokenize=FTS_TOKENIZE, create_triggers=True)
+
+
+def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database, set WAL, busy timeout and foreign keys, migrate."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA foreign_keys = ON")
+    if db.journal_mode != "wal":
+        db.enable_wal()
+    check_version(db, path)
+    if migrate:
+        migrations.apply(db)
+    return db
+
+
+def check_version(db: sqlite_utils.Database, path: Path) -> None:
+    """Refuse a database written by a newer version of the tracker (it has migrations we lack)."""
+    known = {m.name for m in migrations._migrations}
+    applied = {m.name for m in migrations.applied(db)}
+    unknown = sorted(applied - known)
+    if unknown:
+        raise SchemaError(
+            f"{path}: written by a newer version of the tracker (migration {unknown[-1]} is "
+            "unknown here); upgrade the tracker or point TRACKER_DATA_DIR elsewhere"
+        )
+
+
+def schema_version(db: sqlite_utils.Database) -> str:
+    """Name of the newest migration applied to this database."""
+    applied = migrations.applied(db)
+    return applied[-1].name if applied else ""

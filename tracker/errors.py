@@ -1,0 +1,38 @@
+"""Named exceptions of the tracker, in one place so callers can catch them by meaning."""
+
+
+class TrackerError(Exception):
+    """Base class: an error a person can act on; its message is one line."""
+
+
+class ConfigError(TrackerError):
+    """A bad TRACKER_* setting."""
+
+
+class CatalogError(TrackerError):
+    """A YAML data file (commitments, curated events) that does not validate."""
+
+
+class SchemaError(TrackerError):
+    """A database this version of the tracker cannot use."""
+
+
+class StatusError(TrackerError):
+    """A status change that breaks the rules of the status scale."""
+
+
+class FetchError(TrackerError):
+    """A request that failed after retries, or whose answer was refused."""
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class LayoutChanged(TrackerError):
+    """A page whose structure no longer matches what the parser expects."""
+
+
+class ScrapeLocked(TrackerError):
+    """Another scrape is running."""
