@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
+from .db import utcnow
 from .errors import CatalogError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -187,13 +188,15 @@ def load_curated(path: Path = CURATED_FILE) -> CuratedFile:
     except ValidationError as exc:
         list_key = "statuses" if exc.errors()[0]["loc"][:1] == ("statuses",) else "events"
         raise _describe(path, raw, exc, list_key) from None
-    keys = {e.key for e in curated.events}
+    by_key = {e.key: e for e in curated.events}
+    if len(by_key) != len(curated.events):
+        raise CatalogError(f"{path}: events: two events share a key")
     for status in curated.statuses:
         for ref in status.evidence:
-            if ref not in keys:
+            if ref not in by_key or status.commitment not in by_key[ref].commitments:
                 raise CatalogError(
                     f"{path}: statuses (key {status.key}) field evidence: "
-                    f"no event with key {ref!r}"
+                    f"no event with key {ref!r} bears on {status.commitment}"
                 )
         if status.status in NEEDS_EVIDENCE and not status.evidence:
             raise CatalogError(
@@ -218,3 +221,84 @@ def commitment_row(c: Commitment, position: int) -> dict[str, object]:
         "rules": json.dumps(c.rules.model_dump(mode="json")),
         "position": position,
     }
+
+
+def sync(db, commitments_path: Path = COMMITMENTS_FILE, curated_path: Path = CURATED_FILE) -> dict:
+    """Load both files into the database, idempotently; return counts of what was added.
+
+    Commitments are replaced by the file's version. Curated evidence is keyed by event key, so
+    an edited event updates its row. Status events are append-only: a curated status already
+    loaded is never changed; an edited one is reported so the editor adds a new entry instead.
+    """
+    from .status import record_event
+
+    commitments = load_commitments(commitments_path)
+    curated = load_curated(curated_path)
+    now = utcnow()
+    added = {"evidence": 0, "status_events": 0, "changed_statuses": []}
+    with db.conn:
+        for position, c in enumerate(commitments):
+            db["commitments"].upsert(commitment_row(c, position), pk="id")
+        for event in curated.events:
+            for commitment_id, stance in event.commitments.items():
+                row = {
+                    "commitment_id": commitment_id,
+                    "kind": "curated",
+                    "curated_key": event.key,
+                    "stance": stance,
+                    "review_state": "accepted",
+                    "date": event.date.isoformat(),
+                    "date_precision": event.date_precision,
+                    "title": event.title.en,
+                    "title_es": event.title.es,
+                    "snippet": event.summary.en,
+                    "snippet_es": event.summary.es,
+                    "source_url": str(event.sources[0]),
+                    "source_urls": json.dumps([str(u) for u in event.sources]),
+                    "reviewer": "editors",
+                    "updated_at": now,
+                }
+                existing = list(
+                    db["evidence"].rows_where(
+                        "commitment_id = ? and curated_key = ?", [commitment_id, event.key]
+                    )
+                )
+                if existing:
+                    db["evidence"].update(existing[0]["id"], row)
+                else:
+                    db["evidence"].insert({**row, "created_at": now, "reviewed_at": now})
+                    added["evidence"] += 1
+        for status in curated.statuses:
+            existing = list(db["status_events"].rows_where("curated_key = ?", [status.key]))
+            if existing:
+                old = existing[0]
+                if (old["status"], old["effective_date"], old["note"]) != (
+                    status.status,
+                    status.effective_date.isoformat(),
+                    status.note.en,
+                ):
+                    added["changed_statuses"].append(status.key)
+                continue
+            evidence_ids = [
+                row["id"]
+                for row in db["evidence"].rows_where(
+                    "commitment_id = ? and curated_key in ({})".format(
+                        ",".join("?" * len(status.evidence))
+                    ),
+                    [status.commitment, *status.evidence],
+                )
+            ] if status.evidence else []
+            record_event(
+                db,
+                status.commitment,
+                status.status,
+                status.effective_date,
+                status.note.en,
+                note_es=status.note.es,
+                who=status.who,
+                evidence_ids=evidence_ids,
+                reason=status.reason,
+                curated_key=status.key,
+            )
+            added["status_events"] += 1
+    return added

@@ -64,6 +64,7 @@ def _initial(db: sqlite_utils.Database) -> None:
             "etag": str,
             "last_modified": str,
             "content_type": str,
+            "headers": str,  # JSON: the response headers worth keeping for provenance
             "size": int,
             "extract_status": str,  # pending / ok / no-text / encrypted / broken / not-pdf
             "extract_error": str,
@@ -167,8 +168,11 @@ def _initial(db: sqlite_utils.Database) -> None:
             "review_state": str,  # candidate / accepted / rejected
             "score": float,
             "date": str,
+            "date_precision": str,  # day / month / year
             "title": str,
+            "title_es": str,
             "snippet": str,
+            "snippet_es": str,
             "why": str,  # JSON: matched terms and rules
             "source_url": str,
             "source_urls": str,  # JSON list, curated events may cite several
@@ -201,6 +205,7 @@ def _initial(db: sqlite_utils.Database) -> None:
             "effective_date": str,
             "reason": str,
             "note": str,
+            "note_es": str,
             "evidence_ids": str,  # JSON list
             "who": str,
             "recorded_at": str,
@@ -233,6 +238,11 @@ def _initial(db: sqlite_utils.Database) -> None:
         {"id": int, "at": str, "who": str, "action": str, "target": str, "detail": str},
         pk="id",
     )
+
+
+@migrations(name="0002_search_indexes")
+def _search_indexes(db: sqlite_utils.Database) -> None:
+    # Porter stemming for English, diacritics folded so "educacion" finds "educación".
     db["pages"].enable_fts(["text"], tokenize=FTS_TOKENIZE, create_triggers=True)
     db["items"].enable_fts(["text", "sponsor"], tokenize=FTS_TOKENIZE, create_triggers=True)
 
@@ -255,7 +265,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
 
 def check_version(db: sqlite_utils.Database, path: Path) -> None:
     """Refuse a database written by a newer version of the tracker (it has migrations we lack)."""
-    known = {m.name for m in migrations._migrations}
+    known = set(MIGRATION_NAMES)
     applied = {m.name for m in migrations.applied(db)}
     unknown = sorted(applied - known)
     if unknown:
@@ -269,3 +279,6 @@ def schema_version(db: sqlite_utils.Database) -> str:
     """Name of the newest migration applied to this database."""
     applied = migrations.applied(db)
     return applied[-1].name if applied else ""
+
+
+MIGRATION_NAMES = tuple(m.name for m in migrations.pending(sqlite_utils.Database(memory=True)))

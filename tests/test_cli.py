@@ -1,0 +1,69 @@
+"""Every command has help; bad input gives one line and a non-zero exit."""
+
+import json
+
+from tracker.cli import main
+
+
+def command_names():
+    return sorted(main.commands)
+
+
+def test_help_lists_every_command(runner):
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in command_names():
+        assert name in result.output
+
+
+def test_each_command_has_its_own_help(runner):
+    for name in command_names():
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Usage:" in result.output
+        assert main.commands[name].help, f"{name} has no help text"
+
+
+def test_bad_setting_is_one_line_and_exit_1(runner, monkeypatch):
+    monkeypatch.setenv("TRACKER_PORT", "fivethousand")
+    result = runner.invoke(main, ["load-curated"])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: TRACKER_PORT")
+    assert "Traceback" not in result.output
+
+
+def test_load_curated_is_idempotent(runner, settings):
+    first = runner.invoke(main, ["load-curated"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(main, ["load-curated"])
+    assert "0 new curated evidence, 0 new status events" in second.output
+
+
+def test_export_writes_json_and_csv_with_the_documented_fields(runner, tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["export", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    required = {
+        "commitments": {"id", "title_en", "title_es", "made_by", "status", "status_since"},
+        "status_events": {"commitment_id", "status", "effective_date", "note", "evidence_ids"},
+        "evidence": {
+            "id", "commitment_id", "stance", "review_state", "score", "source_url", "item_id",
+            "document_sha256", "page", "snippet", "date",
+        },
+        "meetings": {"id", "title", "date", "status", "source", "external_ids", "documents"},
+        "items": {
+            "id", "meeting_id", "number", "marker", "consent", "public_hearing", "permanent",
+            "addendum", "withdrawn", "deferred", "text", "sponsor", "page", "outcome",
+        },
+    }
+    for name, fields in required.items():
+        header = (out / f"{name}.csv").read_text().splitlines()[0].split(",")
+        assert fields <= set(header), name
+        rows = json.loads((out / f"{name}.json").read_text())
+        for row in rows:
+            assert fields <= set(row), name
+    commitments = json.loads((out / "commitments.json").read_text())
+    assert len(commitments) == 15
+    assert {c["id"]: c["status"] for c in commitments}["declare-sanctuary"] == "kept"
+    events = json.loads((out / "status_events.json").read_text())
+    assert {e["commitment_id"] for e in events} == {c["id"] for c in commitments}

@@ -1,0 +1,57 @@
+from pathlib import Path
+
+import pytest
+
+from tracker.config import Settings
+from tracker.errors import ConfigError
+
+
+def test_defaults_serve_locally_with_embedded_data_dir():
+    s = Settings.from_env({})
+    assert (s.host, s.port) == ("127.0.0.1", 5000)
+    assert s.db_path == s.data_dir / "tracker.db"
+    assert s.granicus_url == "https://bhamal.granicus.com"
+    assert s.granicus_view_id == 2
+    assert s.request_delay == 1.0
+
+
+def test_environment_overrides(tmp_path):
+    s = Settings.from_env(
+        {
+            "TRACKER_DATA_DIR": str(tmp_path),
+            "TRACKER_PORT": "8080",
+            "TRACKER_REQUEST_DELAY": "0",
+            "TRACKER_GRANICUS_URL": "http://127.0.0.1:9999/",
+            "PATH": "/bin",
+        }
+    )
+    assert s.data_dir == tmp_path
+    assert s.db_path == tmp_path / "tracker.db"
+    assert s.archive_dir == tmp_path / "archive"
+    assert s.port == 8080
+    assert s.request_delay == 0
+    assert s.granicus_url == "http://127.0.0.1:9999"
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"TRACKER_PORT": "fivethousand"}, "TRACKER_PORT"),
+        ({"TRACKER_REQUEST_DELAY": "-1"}, "negative"),
+        ({"TRACKER_GRANICUS_URL": "bhamal.granicus.com"}, "http(s) URL"),
+        ({"TRACKER_DATADIR": "/tmp"}, "unknown setting"),
+    ],
+)
+def test_bad_settings_are_named_in_one_line(env, fragment):
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env)
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_secret_key_generated_once_and_kept(tmp_path):
+    first = Settings(data_dir=tmp_path).with_secret()
+    second = Settings(data_dir=tmp_path).with_secret()
+    assert len(first.secret_key) == 64
+    assert first.secret_key == second.secret_key
+    assert Path(tmp_path / "secret_key").stat().st_mode & 0o077 == 0

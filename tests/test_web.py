@@ -1,0 +1,86 @@
+"""The public pages as a reader sees them, in English and Spanish."""
+
+from bs4 import BeautifulSoup
+
+from tracker.catalog import COMMITMENT_IDS, load_commitments
+
+
+def page(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, response.data[:500]
+    return BeautifulSoup(response.data, "lxml")
+
+
+def test_overview_lists_all_fifteen_promises_with_status_and_dates(client):
+    soup = page(client, "/")
+    assert soup.html["lang"] == "en"
+    rows = soup.select("table.commitments tbody tr")
+    assert [r["id"] for r in rows] == list(COMMITMENT_IDS)
+    first = rows[0]
+    assert first.select_one(".status-kept"), "declare-sanctuary is kept since the resolution"
+    assert "January 31, 2017" in first.get_text()
+    for r in rows:
+        assert r.select_one(".status").get_text(strip=True)
+        assert len(r.select("time")) == 2
+
+
+def test_overview_in_spanish_uses_spanish_titles_labels_and_dates(client):
+    soup = page(client, "/es/")
+    assert soup.html["lang"] == "es"
+    titles_es = [c.title.es for c in load_commitments()]
+    shown = [a.get_text(strip=True) for a in soup.select("table.commitments tbody th a")]
+    assert shown == titles_es
+    text = soup.get_text()
+    assert "Cumplida" in text
+    assert "31 de enero de 2017" in text
+    links = [a["href"] for a in soup.select("table.commitments tbody th a")]
+    assert all(href.startswith("/es/commitments/") for href in links)
+
+
+def test_commitment_page_shows_promise_sources_status_history_and_evidence(client):
+    soup = page(client, "/commitments/declare-sanctuary")
+    assert soup.h1.get_text(strip=True) == load_commitments()[0].title.en
+    status = soup.select_one(".standing")
+    assert "Kept" in status.get_text() and "January 31, 2017" in status.get_text()
+    assert soup.select(".sources a[href^='https://']")
+    assert soup.select("ol.timeline li")
+    assert soup.select("article.evidence")
+
+
+def test_every_commitment_page_renders_in_both_languages(client):
+    for cid in COMMITMENT_IDS:
+        en = page(client, f"/commitments/{cid}")
+        es = page(client, f"/es/commitments/{cid}")
+        assert en.html["lang"] == "en" and es.html["lang"] == "es"
+        assert en.h1.get_text() != es.h1.get_text()
+
+
+def test_as_of_shows_the_page_as_it_stood_that_day(client):
+    before = page(client, "/commitments/declare-sanctuary?as_of=2017-01-30")
+    assert "Not started" in before.select_one(".standing").get_text()
+    assert "January 30, 2017" in before.select_one(".as-of").get_text()
+    after = page(client, "/commitments/declare-sanctuary/as-of/2017-02-01")
+    assert "Kept" in after.select_one(".standing").get_text()
+    overview = page(client, "/?as_of=2017-01-30")
+    assert not overview.select(".status-kept")
+
+
+def test_language_switch_keeps_the_page_and_its_query(client):
+    soup = page(client, "/commitments/municipal-id?as_of=2019-06-01")
+    switch = soup.select_one("header nav a[hreflang=es]")
+    assert switch["href"] == "/es/commitments/municipal-id?as_of=2019-06-01"
+    back = page(client, switch["href"]).select_one("header nav a[hreflang=en]")
+    assert back["href"] == "/commitments/municipal-id?as_of=2019-06-01"
+
+
+def test_unknown_commitment_is_a_friendly_404_in_both_languages(client):
+    assert page(client, "/commitments/no-such-thing", 404).h1.get_text() == "Page not found"
+    assert page(client, "/es/commitments/no-such-thing", 404).h1.get_text() == (
+        "Página no encontrada"
+    )
+
+
+def test_bad_as_of_date_is_explained(client):
+    soup = page(client, "/commitments/municipal-id?as_of=June-2019", 400)
+    assert "June-2019" in soup.select_one("main").get_text()
+    assert "in the future" in page(client, "/?as_of=2999-01-01", 400).get_text()

@@ -1,0 +1,165 @@
+"""Open data: every public table written as JSON and CSV, with the fields the README documents."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import sqlite_utils
+
+from . import status as status_mod
+
+EXPORTS = ("commitments", "status_events", "evidence", "meetings", "items")
+# Column order of each export (the CSV header even when a table is still empty).
+FIELDS = {
+    "commitments": "id title_en title_es made_by made_on status status_since last_action "
+    "summary_en summary_es sources",
+    "status_events": "id commitment_id status effective_date reason note note_es evidence_ids "
+    "who recorded_at",
+    "evidence": "id commitment_id kind stance review_state score source_url source_urls item_id "
+    "document_sha256 page snippet date title why review_note",
+    "meetings": "id title body date time status hidden source external_ids documents",
+    "items": "id meeting_id document_id number marker consent public_hearing permanent addendum "
+    "withdrawn deferred first_reading text sponsor page outcome outcome_provisional "
+    "resolution_number",
+}
+
+
+def _commitments(db: sqlite_utils.Database) -> list[dict]:
+    out = []
+    for row, standing in status_mod.standings(db):
+        out.append(
+            {
+                "id": row["id"],
+                "title_en": row["title_en"],
+                "title_es": row["title_es"],
+                "made_by": row["made_by"],
+                "made_on": row["made_on"],
+                "status": standing.status,
+                "status_since": standing.since.isoformat(),
+                "last_action": standing.last_action.isoformat(),
+                "summary_en": row["summary_en"],
+                "summary_es": row["summary_es"],
+                "sources": json.loads(row["sources"]),
+            }
+        )
+    return out
+
+
+def _status_events(db: sqlite_utils.Database) -> list[dict]:
+    return [
+        {**row, "evidence_ids": json.loads(row["evidence_ids"] or "[]")}
+        for row in db.query(
+            """select id, commitment_id, status, effective_date, reason, note, note_es,
+                      evidence_ids, who, recorded_at
+               from status_events order by commitment_id, effective_date, recorded_at, id"""
+        )
+    ]
+
+
+def _evidence(db: sqlite_utils.Database) -> list[dict]:
+    return [
+        {**row, "source_urls": json.loads(row["source_urls"] or "[]")}
+        for row in db.query(
+            """select id, commitment_id, kind, stance, review_state, score, source_url,
+                      source_urls, item_id, document_sha256, page, snippet, date, title,
+                      why, review_note
+               from evidence order by commitment_id, date, id"""
+        )
+    ]
+
+
+def _meetings(db: sqlite_utils.Database) -> list[dict]:
+    docs: dict[str, list[dict]] = {}
+    for doc in db.query(
+        """select meeting_id, kind, url, final_url, sha256, version, fetched_at, extract_status
+           from documents where meeting_id is not null order by meeting_id, kind, version"""
+    ):
+        docs.setdefault(doc.pop("meeting_id"), []).append(doc)
+    out = []
+    for row in db.query("select * from meetings order by date, id"):
+        external = {k: row[k] for k in ("event_id", "clip_id") if row.get(k)}
+        out.append(
+            {
+                "id": row["id"],
+                "title": row["title"],
+                "body": row["body"],
+                "date": row["date"],
+                "time": row["time"],
+                "status": row["status"],
+                "hidden": bool(row["hidden"]),
+                "source": row["source_id"],
+                "external_ids": external,
+                "documents": docs.get(row["id"], []),
+            }
+        )
+    return out
+
+
+def _items(db: sqlite_utils.Database) -> list[dict]:
+    flags = ("consent", "public_hearing", "permanent", "addendum", "withdrawn", "deferred")
+    out = []
+    for row in db.query(
+        """select i.* from items i join documents d on d.id = i.document_id
+           order by i.meeting_id, d.version, i.number"""
+    ):
+        record = {
+            "id": row["id"],
+            "meeting_id": row["meeting_id"],
+            "document_id": row["document_id"],
+            "number": row["number"],
+            "marker": row["marker"],
+            **{flag: bool(row[flag]) for flag in flags},
+            "first_reading": bool(row["first_reading"]),
+            "text": row["text"],
+            "sponsor": row["sponsor"],
+            "page": row["page"],
+            "outcome": row["outcome"],
+            "outcome_provisional": bool(row["outcome_provisional"]),
+            "resolution_number": row["resolution_number"],
+        }
+        out.append(record)
+    return out
+
+
+BUILDERS = {
+    "commitments": _commitments,
+    "status_events": _status_events,
+    "evidence": _evidence,
+    "meetings": _meetings,
+    "items": _items,
+}
+
+
+def export(db: sqlite_utils.Database, out_dir: Path) -> dict[str, int]:
+    """Write NAME.json and NAME.csv for each export; nested values are JSON text in the CSV."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name in EXPORTS:
+        rows = BUILDERS[name](db)
+        _write_atomic(out_dir / f"{name}.json", json.dumps(rows, ensure_ascii=False, indent=1))
+        _write_csv(out_dir / f"{name}.csv", FIELDS[name].split(), rows)
+        counts[name] = len(rows)
+    return counts
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {
+                    k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+                    for k, v in row.items()
+                }
+            )
+    tmp.replace(path)

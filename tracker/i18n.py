@@ -1,0 +1,63 @@
+"""Languages: English at /, Spanish under /es/, through Flask-Babel catalogs in translations/."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+logger = logging.getLogger(__name__)
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+LANGUAGES = ("en", "es")
+PREFIXES = {"es": "/es"}
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Compile every messages.po whose .mo is missing or older (the install step, made automatic)."""
+    compiled = []
+    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        tmp.replace(mo_path)
+        compiled.append(mo_path)
+        logger.info("compiled %s", mo_path)
+    return compiled
+
+
+class LanguagePrefix:
+    """WSGI middleware: /es/... is served by the same routes with the Spanish locale.
+
+    Moving the prefix into SCRIPT_NAME makes every url_for() on a Spanish page stay Spanish.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        environ["tracker.lang"] = "en"
+        for lang, prefix in PREFIXES.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+                environ["PATH_INFO"] = path[len(prefix) :] or "/"
+                environ["tracker.lang"] = lang
+        return self.app(environ, start_response)
+
+
+def url_in(lang: str, script_root: str, full_path: str) -> str:
+    """The URL of the current page in another language, keeping its path and query."""
+    root = script_root
+    for prefix in PREFIXES.values():
+        if root.endswith(prefix):
+            root = root[: -len(prefix)]
+    path = full_path[:-1] if full_path.endswith("?") else full_path
+    return root + PREFIXES.get(lang, "") + path

@@ -1,0 +1,74 @@
+"""Template helpers: the row field in the reader's language, dates in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, request
+from flask_babel import format_date, gettext, lazy_gettext
+
+STATUS_LABELS = {
+    "not-started": lazy_gettext("Not started"),
+    "in-progress": lazy_gettext("In progress"),
+    "stalled": lazy_gettext("Stalled"),
+    "partial": lazy_gettext("Partly kept"),
+    "kept": lazy_gettext("Kept"),
+    "broken": lazy_gettext("Broken"),
+}
+STATUS_SYMBOLS = {
+    "not-started": "○",
+    "in-progress": "◐",
+    "stalled": "⏸",
+    "partial": "◑",
+    "kept": "✔",
+    "broken": "✘",
+}
+STANCE_LABELS = {
+    "supports": lazy_gettext("For the promise"),
+    "contrary": lazy_gettext("Against the promise"),
+    "context": lazy_gettext("Context"),
+}
+MADE_BY_LABELS = {
+    "resolution": lazy_gettext("Council resolution"),
+    "mayor": lazy_gettext("Mayor Bell"),
+    "campaign": lazy_gettext("Campaign demand"),
+}
+REASON_LABELS = {
+    "stalled": lazy_gettext("No action for a long time"),
+    "broken": lazy_gettext("Action against the promise"),
+    "pre-empted-by-state-law": lazy_gettext("Pre-empted by state law"),
+}
+
+
+def localized(row: dict, field: str) -> str:
+    """row['field_es'] on Spanish pages when present, else row['field'] / row['field_en']."""
+    lang = request.environ.get("tracker.lang", "en")
+    for key in (f"{field}_{lang}", field, f"{field}_en"):
+        if row.get(key):
+            return row[key]
+    return ""
+
+
+def long_date(value: date | str | None, precision: str = "day") -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if precision == "year":
+        return str(value.year)
+    if precision == "month":
+        return format_date(value, "MMMM y")
+    return format_date(value, "long")
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.globals.update(
+        localized=localized,
+        STATUS_LABELS=STATUS_LABELS,
+        STATUS_SYMBOLS=STATUS_SYMBOLS,
+        STANCE_LABELS=STANCE_LABELS,
+        MADE_BY_LABELS=MADE_BY_LABELS,
+        REASON_LABELS=REASON_LABELS,
+        gettext=gettext,
+    )

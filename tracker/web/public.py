@@ -1,0 +1,103 @@
+"""Public pages: the overview of all commitments and one page per commitment."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from .. import status as status_mod
+from .database import get_db
+
+bp = Blueprint("public", __name__)
+
+
+def parse_as_of(raw: str | None) -> date | None:
+    """A ?as_of=YYYY-MM-DD date, or None; a bad date or a future one is a 400 with a reason."""
+    if not raw:
+        return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        abort(400, gettext("The date %(raw)s is not a date like 2019-06-01.", raw=raw))
+    if value > status_mod.today():
+        abort(400, gettext("The date %(raw)s is in the future.", raw=raw))
+    return value
+
+
+@bp.get("/")
+def overview():
+    as_of = parse_as_of(request.args.get("as_of"))
+    db = get_db()
+    rows = status_mod.standings(db, as_of)
+    counts: dict[str, int] = {}
+    for _row, standing in rows:
+        counts[standing.status] = counts.get(standing.status, 0) + 1
+    return render_template(
+        "overview.html",
+        rows=rows,
+        counts=counts,
+        as_of=as_of,
+        today=status_mod.today(),
+    )
+
+
+@bp.get("/commitments/<commitment_id>")
+def commitment(commitment_id: str):
+    return _commitment_page(commitment_id, parse_as_of(request.args.get("as_of")))
+
+
+@bp.get("/commitments/<commitment_id>/as-of/<day>")
+def commitment_as_of(commitment_id: str, day: str):
+    as_of = parse_as_of(day)
+    return _commitment_page(commitment_id, as_of)
+
+
+@bp.get("/commitments/")
+def commitments_index():
+    return redirect(url_for("public.overview"))
+
+
+def _commitment_page(commitment_id: str, as_of: date | None):
+    db = get_db()
+    row = db["commitments"].get(commitment_id) if _exists(db, commitment_id) else abort(404)
+    standing = status_mod.standing(db, row, as_of)
+    day = standing.as_of.isoformat()
+    history = status_mod.events(db, commitment_id, as_of)
+    evidence = list(
+        db.query(
+            """select * from evidence where commitment_id = ? and review_state = 'accepted'
+               and (date is null or date <= ?) order by date desc, id desc""",
+            [commitment_id, day],
+        )
+    )
+    unreviewed = list(
+        db.query(
+            """select * from evidence where commitment_id = ? and review_state = 'candidate'
+               and (date is null or date <= ?) order by date desc, score desc limit 50""",
+            [commitment_id, day],
+        )
+    )
+    for ev in evidence + unreviewed:
+        ev["source_urls"] = json.loads(ev["source_urls"] or "[]") or (
+            [ev["source_url"]] if ev["source_url"] else []
+        )
+    by_id = {ev["id"]: ev for ev in evidence}
+    for event in history:
+        event["evidence"] = [by_id[i] for i in event["evidence_ids"] if i in by_id]
+    return render_template(
+        "commitment.html",
+        c=row,
+        sources=json.loads(row["sources"]),
+        standing=standing,
+        history=list(reversed(history)),
+        evidence=evidence,
+        unreviewed=unreviewed,
+        as_of=as_of,
+    )
+
+
+def _exists(db, commitment_id: str) -> bool:
+    return bool(db["commitments"].count_where("id = ?", [commitment_id]))
