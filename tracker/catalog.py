@@ -302,3 +302,9 @@ def sync(db, commitments_path: Path = COMMITMENTS_FILE, curated_path: Path = CUR
             )
             added["status_events"] += 1
     return added
+
+
+def ensure_loaded(db) -> None:
+    """On first start (no commitments yet) load the catalogue and the curated history."""
+    if not db["commitments"].count:
+        sync(db)

@@ -31,9 +31,12 @@ def settings() -> Settings:
 
 
 def open_database():
+    from .catalog import ensure_loaded
     from .db import open_db
 
-    return open_db(settings().db_path)
+    db = open_db(settings().db_path)
+    ensure_loaded(db)
+    return db
 
 
 @click.group(cls=Group, invoke_without_command=True)
@@ -104,6 +107,52 @@ def export(out_dir: Path) -> None:
     counts = do_export(open_database(), out_dir)
     for name, count in counts.items():
         click.echo(f"{out_dir / name}.json / .csv: {count} rows")
+
+
+def _report(run) -> None:
+    """Print a run's figures and errors; a run that did not fully succeed exits non-zero."""
+    click.echo(
+        f"{run.kind} {run.outcome}: {run.meetings_seen} meetings, {run.new_documents} new and "
+        f"{run.changed_documents} changed documents, {run.requests} requests, "
+        f"{run.bytes} bytes, {len(run.errors)} errors (run {run.id})"
+    )
+    if run.message and run.outcome != "ok":
+        click.echo(f"  {run.message}", err=True)
+    for err in run.errors:
+        click.echo(f"  error: {err['url']}: {err['reason']}", err=True)
+    if run.outcome != "ok":
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only fetch documents of meetings on or after this date (YYYY-MM-DD).",
+)
+@click.option(
+    "--source", type=click.Choice(["granicus"]), default="granicus", show_default=True,
+    help="Which site to scrape.",
+)
+@click.option("--refresh", is_flag=True, help="Re-check documents of past meetings too.")
+def scrape(since, source: str, refresh: bool) -> None:
+    """Fetch meetings and documents, archive them, then process and match what is new."""
+    from .scrape import scrape as do_scrape
+
+    run = do_scrape(
+        open_database(), settings(), since=since.date() if since else None, refresh=refresh
+    )
+    _report(run)
+
+
+@main.command()
+@click.option("--pending", is_flag=True, help="Only documents not yet processed.")
+def process(pending: bool) -> None:
+    """Re-extract and re-parse every archived document (no network)."""
+    from .process import process_documents
+
+    _report(process_documents(open_database(), settings(), only_pending=pending))
 
 
 def run() -> None:

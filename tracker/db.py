@@ -66,7 +66,7 @@ def _initial(db: sqlite_utils.Database) -> None:
             "content_type": str,
             "headers": str,  # JSON: the response headers worth keeping for provenance
             "size": int,
-            "extract_status": str,  # pending / ok / no-text / encrypted / broken / not-pdf
+            "extract_status": str,  # pending/ok/partial/no-text/encrypted/broken/unsupported/missing
             "extract_error": str,
             "parsed_at": str,
         },
@@ -113,7 +113,7 @@ def _initial(db: sqlite_utils.Database) -> None:
         foreign_keys=[("meeting_id", "meetings", "id"), ("document_id", "documents", "id")],
         not_null={"meeting_id", "document_id", "text"},
     )
-    db["items"].create_index(["document_id", "number"])
+    db["items"].create_index(["document_id", "number"], unique=True)
     db["items"].create_index(["meeting_id"])
     db["votes"].create(
         {
@@ -224,6 +224,7 @@ def _initial(db: sqlite_utils.Database) -> None:
             "started_at": str,
             "finished_at": str,
             "ok": int,
+            "outcome": str,  # ok / partial / failed; null while running or if killed
             "requests": int,
             "bytes": int,
             "meetings_seen": int,

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_babel import Babel
 
-from ..catalog import sync
+from ..catalog import ensure_loaded
 from ..config import Settings
 from ..db import open_db
 from ..i18n import TRANSLATIONS_DIR, LanguagePrefix, compile_catalogs, url_in
@@ -41,8 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     compile_catalogs()
     db = open_db(settings.db_path)  # migrates an older database once, at start
-    if not db["commitments"].count:
-        sync(db)  # first start: the catalogue and curated history
+    ensure_loaded(db)
     db.conn.close()
 
     Babel(app, locale_selector=lambda: request.environ.get("tracker.lang", "en"))

@@ -18,7 +18,7 @@ STATUS_LABELS = {
 STATUS_SYMBOLS = {
     "not-started": "○",
     "in-progress": "◐",
-    "stalled": "⏸",
+    "stalled": "‖",
     "partial": "◑",
     "kept": "✔",
     "broken": "✘",

@@ -1,0 +1,81 @@
+"""The record of every run (scrape, process, match, scheduled job): the one writer of scrape_runs.
+
+A run row is written when the run starts, so a process killed mid-run leaves a row with no
+finish time: visible as interrupted, never mistaken for a success.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from .db import utcnow
+
+OUTCOMES = ("ok", "partial", "failed")
+
+
+@dataclass
+class Run:
+    """Counters of a run in progress; `finish` writes them."""
+
+    db: sqlite_utils.Database
+    kind: str
+    source_id: str | None = None
+    id: int = 0
+    requests: int = 0
+    bytes: int = 0
+    meetings_seen: int = 0
+    new_documents: int = 0
+    changed_documents: int = 0
+    errors: list[dict] = field(default_factory=list)
+    message: str = ""
+    outcome: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.db["scrape_runs"].insert(
+            {"source_id": self.source_id, "kind": self.kind, "started_at": utcnow()}
+        ).last_pk
+
+    def error(self, url: str | None, reason: str) -> None:
+        self.errors.append({"url": url, "reason": reason})
+
+    def finish(self, *, failed: str | None = None) -> Run:
+        """Close the run: failed (with why), partial (some errors) or ok."""
+        if failed:
+            self.outcome, self.message = "failed", failed
+        elif self.errors:
+            self.outcome = "partial"
+            self.message = self.message or f"{len(self.errors)} error(s)"
+        else:
+            self.outcome = "ok"
+        self.db["scrape_runs"].update(
+            self.id,
+            {
+                "finished_at": utcnow(),
+                "ok": int(self.outcome == "ok"),
+                "outcome": self.outcome,
+                "requests": self.requests,
+                "bytes": self.bytes,
+                "meetings_seen": self.meetings_seen,
+                "new_documents": self.new_documents,
+                "changed_documents": self.changed_documents,
+                "errors": json.dumps(self.errors),
+                "message": self.message,
+            },
+        )
+        return self
+
+
+def last_run(db: sqlite_utils.Database, kind: str, outcomes: tuple[str, ...] = OUTCOMES):
+    """The newest finished run of a kind with one of the given outcomes, or None."""
+    marks = ",".join("?" * len(outcomes))
+    rows = list(
+        db.query(
+            f"""select * from scrape_runs where kind = ? and outcome in ({marks})
+                order by started_at desc, id desc limit 1""",
+            [kind, *outcomes],
+        )
+    )
+    return rows[0] if rows else None
