@@ -13,9 +13,7 @@ def test_new_database_is_wal_with_foreign_keys_and_all_migrations(tmp_path):
     assert db.execute("pragma foreign_keys").fetchone()[0] == 1
     assert db.execute("pragma busy_timeout").fetchone()[0] >= 5000
     assert schema_version(db) == MIGRATION_NAMES[-1]
-    assert {"meetings", "documents", "items", "evidence", "status_events"} <= set(
-        db.table_names()
-    )
+    assert {"meetings", "documents", "items", "evidence", "status_events"} <= set(db.table_names())
 
 
 def test_older_database_is_migrated_on_open_keeping_its_rows(tmp_path):
@@ -50,6 +48,12 @@ def test_foreign_keys_are_enforced(tmp_path):
     db = open_db(tmp_path / "t.db")
     with pytest.raises(sqlite3.IntegrityError):
         db["documents"].insert(
-            {"meeting_id": "no-such-meeting", "kind": "agenda", "url": "u", "sha256": "s",
-             "version": 1, "fetched_at": "2026-01-01"}
+            {
+                "meeting_id": "no-such-meeting",
+                "kind": "agenda",
+                "url": "u",
+                "sha256": "s",
+                "version": 1,
+                "fetched_at": "2026-01-01",
+            }
         )

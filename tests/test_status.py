@@ -101,7 +101,9 @@ def test_accepted_evidence_is_action_but_a_candidate_is_not(bare_db):
 def test_kept_never_stalls(bare_db):
     cid = "declare-sanctuary"
     ev = add_evidence(bare_db, cid, "2017-01-31")
-    record_event(bare_db, cid, "kept", date(2017, 1, 31), "Adopted 6-0.", who="t", evidence_ids=[ev])
+    record_event(
+        bare_db, cid, "kept", date(2017, 1, 31), "Adopted 6-0.", who="t", evidence_ids=[ev]
+    )
     assert standing(bare_db, row(bare_db, cid), date(2026, 1, 1)).status == "kept"
 
 

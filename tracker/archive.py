@@ -86,8 +86,13 @@ def record(
     if previous and previous["sha256"] == sha256:
         db["documents"].update(
             previous["id"],
-            {"fetched_at": now, "etag": etag, "last_modified": last_modified, "url": url,
-             "final_url": final_url or url},
+            {
+                "fetched_at": now,
+                "etag": etag,
+                "last_modified": last_modified,
+                "url": url,
+                "final_url": final_url or url,
+            },
         )
         return Stored(previous["id"], "same")
     row = {

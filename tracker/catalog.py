@@ -279,15 +279,19 @@ def sync(db, commitments_path: Path = COMMITMENTS_FILE, curated_path: Path = CUR
                 ):
                     added["changed_statuses"].append(status.key)
                 continue
-            evidence_ids = [
-                row["id"]
-                for row in db["evidence"].rows_where(
-                    "commitment_id = ? and curated_key in ({})".format(
-                        ",".join("?" * len(status.evidence))
-                    ),
-                    [status.commitment, *status.evidence],
-                )
-            ] if status.evidence else []
+            evidence_ids = (
+                [
+                    row["id"]
+                    for row in db["evidence"].rows_where(
+                        "commitment_id = ? and curated_key in ({})".format(
+                            ",".join("?" * len(status.evidence))
+                        ),
+                        [status.commitment, *status.evidence],
+                    )
+                ]
+                if status.evidence
+                else []
+            )
             record_event(
                 db,
                 status.commitment,

@@ -25,8 +25,8 @@ class Group(click.Group):
 
 
 def settings() -> Settings:
-    return click.get_current_context().ensure_object(dict).setdefault(
-        "settings", Settings.from_env()
+    return (
+        click.get_current_context().ensure_object(dict).setdefault("settings", Settings.from_env())
     )
 
 
@@ -132,7 +132,10 @@ def _report(run) -> None:
     help="Only fetch documents of meetings on or after this date (YYYY-MM-DD).",
 )
 @click.option(
-    "--source", type=click.Choice(["granicus"]), default="granicus", show_default=True,
+    "--source",
+    type=click.Choice(["granicus"]),
+    default="granicus",
+    show_default=True,
     help="Which site to scrape.",
 )
 @click.option("--refresh", is_flag=True, help="Re-check documents of past meetings too.")

@@ -24,9 +24,7 @@ def utcnow() -> str:
 
 @migrations(name="0001_initial")
 def _initial(db: sqlite_utils.Database) -> None:
-    db["sources"].create(
-        {"id": str, "name": str, "base_url": str, "kind": str}, pk="id"
-    )
+    db["sources"].create({"id": str, "name": str, "base_url": str, "kind": str}, pk="id")
     db["meetings"].create(
         {
             "id": str,  # stable slug: YYYY-MM-DD-title (URLs rely on it)
@@ -66,7 +64,8 @@ def _initial(db: sqlite_utils.Database) -> None:
             "content_type": str,
             "headers": str,  # JSON: the response headers worth keeping for provenance
             "size": int,
-            "extract_status": str,  # pending/ok/partial/no-text/encrypted/broken/unsupported/missing
+            # pending/ok/partial/no-text/encrypted/broken/unsupported/missing
+            "extract_status": str,
             "extract_error": str,
             "parsed_at": str,
         },

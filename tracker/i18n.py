@@ -16,7 +16,7 @@ PREFIXES = {"es": "/es"}
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
-    """Compile every messages.po whose .mo is missing or older (the install step, made automatic)."""
+    """Compile each messages.po whose .mo is missing or older (the install step, automated)."""
     compiled = []
     for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
         mo_path = po_path.with_suffix(".mo")

@@ -34,9 +34,11 @@ class Run:
     outcome: str = ""
 
     def __post_init__(self) -> None:
-        self.id = self.db["scrape_runs"].insert(
-            {"source_id": self.source_id, "kind": self.kind, "started_at": utcnow()}
-        ).last_pk
+        self.id = (
+            self.db["scrape_runs"]
+            .insert({"source_id": self.source_id, "kind": self.kind, "started_at": utcnow()})
+            .last_pk
+        )
 
     def error(self, url: str | None, reason: str) -> None:
         self.errors.append({"url": url, "reason": reason})

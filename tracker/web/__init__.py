@@ -75,4 +75,3 @@ def create_app(test_config: dict | None = None) -> Flask:
         return render_template("error.html", code=500), 500
 
     return app
-

@@ -1,0 +1,291 @@
+"""The Granicus scrape end to end against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.granicus_site import FIXTURES, GranicusSite, agenda_lines, minutes_lines, pdf_of
+from tests.pdfs import make_pdf
+from tracker.cli import main
+from tracker.config import Settings
+from tracker.db import open_db
+from tracker.scrape import scrape
+
+LISTING = (FIXTURES / "granicus" / "publisher.html").read_text()
+AGENDA_IDS = [("event_id", 1231), ("event_id", 1234)] + [
+    ("clip_id", c) for c in (3456, 3449, 3446, 3440, 3433, 3432, 3405, 3398, 3391)
+]
+MINUTES_IDS = [("clip_id", c) for c in (3440, 3432, 3405, 3398, 3391)]
+ITEMS = [
+    (
+        "CONSENT",
+        "A Resolution determining that the grass and weeds growing upon 1216 Tenth "
+        "Avenue West are a public nuisance. (Submitted by the Mayor) **",
+    ),
+    (
+        "",
+        "A Resolution authorizing the Mayor to execute an agreement with Alabama Language "
+        "Services, LLC to provide Spanish interpretation services for City Council meetings. "
+        "(Submitted by Councilor Tate, Chair, Public Safety Committee) **",
+    ),
+    (
+        "P(ph)",
+        "An Ordinance amending the General Code to regulate mobile food vendors. "
+        "(Submitted by the Mayor) **",
+    ),
+]
+
+
+def agenda_pdf(clip: int, items=ITEMS) -> bytes:
+    """A distinct agenda per meeting (the date differs), in the council's layout."""
+    return pdf_of(agenda_lines(date(2026, 1, 1) + timedelta(days=clip % 300), items))
+
+
+@pytest.fixture
+def site(httpserver):
+    site = GranicusSite(httpserver, LISTING)
+    for id_name, value in AGENDA_IDS:
+        site.add("agenda", id_name, value, agenda_pdf(value))
+    for id_name, value in MINUTES_IDS:
+        votes = [(1, "adopted"), (2, "adopted"), (3, "tabled")]
+        site.add("minutes", id_name, value, pdf_of(minutes_lines(date(2026, 5, 1), votes)))
+    return site
+
+
+@pytest.fixture
+def cfg(tmp_path, site) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data", granicus_url=site.base_url, request_delay=0, request_timeout=5
+    )
+
+
+@pytest.fixture
+def database(cfg):
+    db = open_db(cfg.db_path)
+    yield db
+    db.conn.close()
+
+
+def document_downloads(site):
+    return [e for e in site.requests_to(r"^/files/") if e[1] == 200]
+
+
+def test_first_scrape_stores_meetings_documents_pages_and_items(site, cfg, database):
+    run = scrape(database, cfg, progress=False)
+    assert run.outcome == "ok", run.errors
+    assert run.meetings_seen == 16
+    # event 1231 became clip 3456: one meeting, one agenda fetched (by its clip id)
+    assert run.new_documents == len(AGENDA_IDS) - 1 + len(MINUTES_IDS)
+    merged = database["meetings"].get("2026-05-12-regular-city-council-meeting")
+    assert (merged["event_id"], merged["clip_id"], merged["status"]) == ("1231", "3456", "passed")
+    cancelled = database["meetings"].get("2026-05-26-regular-city-council-meeting")
+    assert cancelled["status"] == "cancelled"
+    hidden = {r["id"] for r in database.query("select id from meetings where hidden")}
+    assert "2026-03-31-regular-city-council-meeting" in hidden
+    doc = next(
+        database.query(
+            "select * from documents where meeting_id = ? and kind = 'agenda'", [merged["id"]]
+        )
+    )
+    assert doc["extract_status"] == "ok"
+    assert doc["final_url"].endswith(".pdf") and "/files/bhamal_" in doc["final_url"]
+    assert (cfg.archive_dir / doc["sha256"][:2] / doc["sha256"][2:]).exists()
+    items = list(
+        database.query("select * from items where document_id = ? order by number", [doc["id"]])
+    )
+    assert [(i["number"], i["marker"]) for i in items] == [
+        (1, "CONSENT ITEM"),
+        (2, "ITEM"),
+        (3, "P(ph) ITEM"),
+    ]
+    assert items[0]["consent"] and items[2]["permanent"] and items[2]["public_hearing"]
+    assert items[1]["sponsor"].startswith("Councilor Tate")
+    assert database["pages"].count >= database["documents"].count
+
+
+def test_outcomes_are_final_with_minutes_and_provisional_without(site, cfg, database):
+    scrape(database, cfg, progress=False)
+    with_minutes = {
+        i["number"]: i
+        for i in database.query(
+            "select * from items where meeting_id = '2026-04-14-regular-city-council-meeting'"
+        )
+    }
+    assert with_minutes[1]["outcome"] == "adopted" and not with_minutes[1]["outcome_provisional"]
+    assert with_minutes[3]["outcome"] == "tabled"
+    without = list(
+        database.query(
+            "select * from items where meeting_id = '2026-05-19-regular-city-council-meeting'"
+        )
+    )
+    assert without and all(i["outcome_provisional"] for i in without)
+
+
+def test_unchanged_site_costs_a_few_small_requests_and_no_document_bytes(site, cfg, database):
+    scrape(database, cfg, progress=False)
+    before = len(site.log)
+    downloads = len(document_downloads(site))
+    run = scrape(database, cfg, progress=False)
+    second = site.log[before:]
+    besides = [e for e in second if not e[0].startswith(("/robots.txt", "/ViewPublisher.php"))]
+    assert run.outcome == "ok"
+    assert len(besides) <= 5, besides
+    assert len(document_downloads(site)) == downloads
+    assert sum(e[2] for e in besides) == 0 or all(e[1] in (302, 304) for e in besides)
+    assert (run.new_documents, run.changed_documents) == (0, 0)
+
+
+def test_revised_agenda_becomes_a_new_version_and_the_old_is_kept(site, cfg, database):
+    scrape(database, cfg, progress=False)
+    site.add("agenda", "event_id", 1234, agenda_pdf(1234, ITEMS + [ITEMS[1]]))
+    run = scrape(database, cfg, progress=False)
+    assert run.changed_documents == 1
+    versions = list(
+        database.query(
+            "select * from documents where meeting_id = '2026-05-19-regular-city-council-meeting' "
+            "and kind = 'agenda' order by version"
+        )
+    )
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[1]["supersedes_id"] == versions[0]["id"]
+    assert versions[0]["sha256"] != versions[1]["sha256"]
+    counts = [database["items"].count_where("document_id = ?", [v["id"]]) for v in versions]
+    assert counts == [3, 4]
+
+
+def test_bad_documents_are_recorded_and_the_run_goes_on(site, cfg, database, httpserver):
+    good = agenda_pdf(0)
+    site.add("agenda", "clip_id", 3449, good[: len(good) // 2])  # truncated
+    site.add("agenda", "clip_id", 3446, b"<!DOCTYPE html><html><body>Error</body></html>")
+    site.add("agenda", "clip_id", 3440, make_pdf([["secret"]], encrypt_password="pw"))
+    site.add("agenda", "clip_id", 3433, b"%PDF-1.4\n" + b"0" * 300_000)  # oversize below
+    site.redirect_elsewhere.add(("agenda", "clip_id", "3432"))
+    cfg = Settings(**{**cfg.__dict__, "max_document_bytes": 200_000})
+    run = scrape(database, cfg, progress=False)
+    assert run.outcome == "partial"
+    reasons = {
+        e["url"].split("clip_id=")[-1] if "clip_id=" in e["url"] else e["url"]: e["reason"]
+        for e in run.errors
+    }
+    assert "not a PDF" in reasons["3446"]
+    assert "limit" in reasons["3433"]
+    assert any("other host" in r for r in reasons.values())
+    statuses = {
+        r["meeting_id"]: r["extract_status"]
+        for r in database.query(
+            "select meeting_id, extract_status from documents where kind = 'agenda'"
+        )
+    }
+    assert statuses["2026-05-05-regular-city-council-meeting"] == "broken"
+    assert statuses["2026-04-21-regular-city-council-meeting"] == "encrypted"
+    assert statuses["2026-05-19-regular-city-council-meeting"] == "ok"
+    assert "2026-04-28-budget-and-finance-committee" not in statuses  # html: nothing stored
+    last = database["scrape_runs"].get(run.id)
+    assert last["outcome"] == "partial" and len(json.loads(last["errors"])) == len(run.errors)
+    assert database.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_changed_layout_fails_the_run_and_keeps_what_was_known(site, cfg, database):
+    scrape(database, cfg, progress=False)
+    meetings, documents = database["meetings"].count, database["documents"].count
+    site.listing = (FIXTURES / "granicus" / "publisher_changed_layout.html").read_text()
+    run = scrape(database, cfg, progress=False)
+    assert run.outcome == "failed"
+    assert "layout changed?" in run.message and f"{meetings} meetings known" in run.message
+    assert (database["meetings"].count, database["documents"].count) == (meetings, documents)
+
+
+def test_scrape_command_exits_non_zero_on_failure(site, cfg, runner, monkeypatch):
+    monkeypatch.setenv("TRACKER_GRANICUS_URL", site.base_url)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
+    ok = runner.invoke(main, ["scrape"])
+    assert ok.exit_code == 0, ok.output
+    assert "scrape ok: 16 meetings" in ok.output
+    site.listing = "<html><body><p>Maintenance</p></body></html>"
+    failed = runner.invoke(main, ["scrape"])
+    assert failed.exit_code == 1
+    assert "layout changed?" in failed.output
+
+
+def test_process_rebuilds_pages_and_items_from_the_archive_alone(
+    site, cfg, database, runner, monkeypatch
+):
+    scrape(database, cfg, progress=False)
+    items = {(r["id"], r["text"]) for r in database.query("select id, text from items")}
+    database.execute("delete from pages")
+    database.conn.commit()
+    requests = len(site.log)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
+    result = runner.invoke(main, ["process"])
+    assert result.exit_code == 0, result.output
+    assert len(site.log) == requests
+    assert database["pages"].count > 0
+    assert {(r["id"], r["text"]) for r in database.query("select id, text from items")} == items
+
+
+def test_export_fills_meetings_and_items(site, cfg, database, runner, monkeypatch, tmp_path):
+    scrape(database, cfg, progress=False)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
+    assert runner.invoke(main, ["export", "--out", str(tmp_path / "x")]).exit_code == 0
+    meetings = json.loads((tmp_path / "x" / "meetings.json").read_text())
+    merged = next(m for m in meetings if m["id"] == "2026-05-12-regular-city-council-meeting")
+    assert merged["external_ids"] == {"event_id": "1231", "clip_id": "3456"}
+    assert merged["documents"][0]["sha256"] and merged["documents"][0]["kind"] == "agenda"
+    items = json.loads((tmp_path / "x" / "items.json").read_text())
+    assert {i["marker"] for i in items} >= {"CONSENT ITEM", "ITEM", "P(ph) ITEM"}
+
+
+def test_killed_scrape_leaves_no_duplicates_and_the_next_run_completes_it(site, cfg, database):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    site.file_delay = 0.15
+    env = {
+        **os.environ,
+        "TRACKER_DATA_DIR": str(cfg.data_dir),
+        "TRACKER_GRANICUS_URL": site.base_url,
+        "TRACKER_REQUEST_DELAY": "0",
+    }
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "run.py", "scrape"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(document_downloads(site)) < 4:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = database["documents"].count
+    assert 0 < partial < 15, "the kill should land mid-scrape"
+    killed = next(database.query("select * from scrape_runs order by id desc limit 1"))
+    assert killed["finished_at"] is None  # shown as interrupted, never as a success
+
+    site.file_delay = 0
+    run = scrape(database, cfg, progress=False)
+    assert run.outcome == "ok", run.errors
+    assert database["documents"].count == 15
+    duplicates = list(
+        database.query(
+            "select meeting_id, kind, sha256, count(*) n from documents "
+            "group by 1, 2, 3 having n > 1"
+        )
+    )
+    assert duplicates == []
+    assert database.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert (
+        database.execute(
+            "select count(*) from pages where document_id not in (select id from documents)"
+        ).fetchone()[0]
+        == 0
+    )
