@@ -34,6 +34,29 @@ def db(app, settings):
 
 
 @pytest.fixture
+def site(httpserver):
+    """The fake Granicus site on 127.0.0.1, serving the committed publisher page."""
+    from tests.granicus_site import fixture_site
+
+    return fixture_site(httpserver)
+
+
+@pytest.fixture
+def cfg(tmp_path, site) -> Settings:
+    """Settings pointing at the fake site, with no delay between requests."""
+    return Settings(
+        data_dir=tmp_path / "data", granicus_url=site.base_url, request_delay=0, request_timeout=5
+    )
+
+
+@pytest.fixture
+def database(cfg):
+    db = open_db(cfg.db_path)
+    yield db
+    db.conn.close()
+
+
+@pytest.fixture
 def runner(settings, monkeypatch):
     """A CLI runner whose TRACKER_DATA_DIR is the test's data dir."""
     monkeypatch.setenv("TRACKER_DATA_DIR", str(settings.data_dir))

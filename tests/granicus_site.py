@@ -11,7 +11,7 @@ import hashlib
 import re
 import time as time_module
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -228,3 +228,45 @@ class GranicusSite:
                         return Response(status=304, headers={"ETag": etag})
                     return Response(data, mimetype="application/pdf", headers={"ETag": etag})
         return Response("not found", status=404)
+
+
+# The committed publisher page, and the documents its rows link to.
+LISTING = (FIXTURES / "granicus" / "publisher.html").read_text()
+AGENDA_IDS = [("event_id", 1231), ("event_id", 1234)] + [
+    ("clip_id", c) for c in (3456, 3449, 3446, 3440, 3433, 3432, 3405, 3398, 3391)
+]
+MINUTES_IDS = [("clip_id", c) for c in (3440, 3432, 3405, 3398, 3391)]
+ITEMS = [
+    (
+        "CONSENT",
+        "A Resolution determining that the grass and weeds growing upon 1216 Tenth "
+        "Avenue West are a public nuisance. (Submitted by the Mayor) **",
+    ),
+    (
+        "",
+        "A Resolution authorizing the Mayor to execute an agreement with Alabama Language "
+        "Services, LLC to provide Spanish interpretation services for City Council meetings. "
+        "(Submitted by Councilor Tate, Chair, Public Safety Committee) **",
+    ),
+    (
+        "P(ph)",
+        "An Ordinance amending the General Code to regulate mobile food vendors. "
+        "(Submitted by the Mayor) **",
+    ),
+]
+
+
+def agenda_pdf(clip: int, items=ITEMS) -> bytes:
+    """A distinct agenda per meeting (the date differs), in the council's layout."""
+    return pdf_of(agenda_lines(date(2026, 1, 1) + timedelta(days=clip % 300), items))
+
+
+def fixture_site(httpserver) -> GranicusSite:
+    """The committed publisher page with an agenda (and minutes where listed) per meeting."""
+    site = GranicusSite(httpserver, LISTING)
+    for id_name, value in AGENDA_IDS:
+        site.add("agenda", id_name, value, agenda_pdf(value))
+    for id_name, value in MINUTES_IDS:
+        votes = [(1, "adopted"), (2, "adopted"), (3, "tabled")]
+        site.add("minutes", id_name, value, pdf_of(minutes_lines(date(2026, 5, 1), votes)))
+    return site

@@ -333,7 +333,10 @@ def test_items_without_a_vote_stay_unlinked():
 
 
 def test_link_consent_block_listed():
-    items = [AgendaItem(n, "CONSENT ITEM", "A Resolution.", 1, consent=True) for n in (3, 4, 5)]
+    items = [
+        AgendaItem(number=n, marker="CONSENT ITEM", consent=True, text="A Resolution.", page=1)
+        for n in (3, 4, 5)
+    ]
     got = link_outcomes(items, june_2020())
     assert [(x.item_number, x.method, x.confidence, x.resolution_number) for x in got] == [
         (3, "consent-block", 0.9, "1240-20"),
@@ -343,13 +346,17 @@ def test_link_consent_block_listed():
 
 
 def test_link_later_vote_on_same_item_wins():
-    got = link_outcomes([AgendaItem(10, "ITEM", "A Resolution.", 1)], june_2020())
+    item = AgendaItem(number=10, marker="ITEM", text="A Resolution.", page=1)
+    got = link_outcomes([item], june_2020())
     assert got == [Link(10, "adopted", 1.0, "1249-20", 4, "item-number")]
 
 
 def test_link_by_similarity_refuses_look_alike_items():
     weeds = "A Resolution determining that the grass and weeds upon the parcel at {} are a nuisance"
-    items = [AgendaItem(n, "ITEM", weeds.format(f"{n}00 Avenue M Ensley"), 1) for n in (2, 3)]
+    items = [
+        AgendaItem(number=n, marker="ITEM", text=weeds.format(f"{n}00 Avenue M Ensley"), page=1)
+        for n in (2, 3)
+    ]
     body = "BE IT RESOLVED that the grass and weeds upon the parcel are a public nuisance."
     clerk = (
         "The resolution was read by the City Clerk, whereupon Councilor Tate moved its adoption:"

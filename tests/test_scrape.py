@@ -3,71 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
-
-from tests.granicus_site import FIXTURES, GranicusSite, agenda_lines, minutes_lines, pdf_of
+from tests.granicus_site import AGENDA_IDS, FIXTURES, ITEMS, MINUTES_IDS, agenda_pdf
 from tests.pdfs import make_pdf
 from tracker.cli import main
 from tracker.config import Settings
-from tracker.db import open_db
 from tracker.scrape import scrape
-
-LISTING = (FIXTURES / "granicus" / "publisher.html").read_text()
-AGENDA_IDS = [("event_id", 1231), ("event_id", 1234)] + [
-    ("clip_id", c) for c in (3456, 3449, 3446, 3440, 3433, 3432, 3405, 3398, 3391)
-]
-MINUTES_IDS = [("clip_id", c) for c in (3440, 3432, 3405, 3398, 3391)]
-ITEMS = [
-    (
-        "CONSENT",
-        "A Resolution determining that the grass and weeds growing upon 1216 Tenth "
-        "Avenue West are a public nuisance. (Submitted by the Mayor) **",
-    ),
-    (
-        "",
-        "A Resolution authorizing the Mayor to execute an agreement with Alabama Language "
-        "Services, LLC to provide Spanish interpretation services for City Council meetings. "
-        "(Submitted by Councilor Tate, Chair, Public Safety Committee) **",
-    ),
-    (
-        "P(ph)",
-        "An Ordinance amending the General Code to regulate mobile food vendors. "
-        "(Submitted by the Mayor) **",
-    ),
-]
-
-
-def agenda_pdf(clip: int, items=ITEMS) -> bytes:
-    """A distinct agenda per meeting (the date differs), in the council's layout."""
-    return pdf_of(agenda_lines(date(2026, 1, 1) + timedelta(days=clip % 300), items))
-
-
-@pytest.fixture
-def site(httpserver):
-    site = GranicusSite(httpserver, LISTING)
-    for id_name, value in AGENDA_IDS:
-        site.add("agenda", id_name, value, agenda_pdf(value))
-    for id_name, value in MINUTES_IDS:
-        votes = [(1, "adopted"), (2, "adopted"), (3, "tabled")]
-        site.add("minutes", id_name, value, pdf_of(minutes_lines(date(2026, 5, 1), votes)))
-    return site
-
-
-@pytest.fixture
-def cfg(tmp_path, site) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data", granicus_url=site.base_url, request_delay=0, request_timeout=5
-    )
-
-
-@pytest.fixture
-def database(cfg):
-    db = open_db(cfg.db_path)
-    yield db
-    db.conn.close()
 
 
 def document_downloads(site):
@@ -264,6 +206,7 @@ def test_killed_scrape_leaves_no_duplicates_and_the_next_run_completes_it(site, 
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and len(document_downloads(site)) < 4:
         time.sleep(0.05)
+    assert proc.poll() is None, "the scrape ended before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     partial = database["documents"].count

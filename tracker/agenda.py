@@ -49,10 +49,10 @@ _TOKEN = rf"ADDENDUM|UNANIMOUS\s+CONSENT\s+ORDINANCE|CONSENT|P(?=[\s(])|\(\s*(?i
 # A marker starts an item only at the start of a line, and only in capitals with "N." after
 # ITEM, so "as described in Item 4 of the contract" inside a paragraph never starts one.
 _MARKER = re.compile(
-    rf"^[ \t]*(?P<tokens>(?:(?:{_TOKEN})\s*)*?)ITEM\s+(?P<number>\d{{1,3}})\s*\.", re.M
+    rf"^[ \t]*(?P<tokens>(?:(?:{_TOKEN})\s*){{0,5}}?)ITEM\s+(?P<number>\d{{1,3}})\s*\.", re.M
 )
 _BARE_UNANIMOUS = re.compile(
-    rf"^[ \t]*(?P<tokens>(?:(?:ADDENDUM|{_STATUS})\s+)*UNANIMOUS\s+CONSENT\s+ORDINANCE)"
+    rf"^[ \t]*(?P<tokens>(?:(?:ADDENDUM|{_STATUS})\s+){{0,3}}UNANIMOUS\s+CONSENT\s+ORDINANCE)"
     r"(?:\s+(?P<number>\d{1,3})\s*\.)?",
     re.M,
 )
@@ -104,7 +104,6 @@ _HISTORY = re.compile(
     r"\(\s*(?:Deferred|Postponed|Continued|Tabled|Referred|Withdrawn|Held\s+over)\b[^()]*\)", re.I
 )
 _FIRST_READING = re.compile(r"\[\s*First\s+Reading\s*\]", re.I)
-_TRAILING_STARS = re.compile(r"[\s*]*\*\*[\s*]*$")
 
 
 @dataclass(frozen=True)
@@ -133,14 +132,12 @@ class PagedText:
         return max(1, bisect_right(self.starts, offset))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AgendaItem:
     """One numbered item of an agenda, with the flags its marker carries."""
 
     number: int
     marker: str
-    text: str
-    page: int
     consent: bool = False
     public_hearing: bool = False
     permanent: bool = False
@@ -149,12 +146,14 @@ class AgendaItem:
     deferred: bool = False
     first_reading: bool = False
     unanimous_consent: bool = False
+    text: str
     sponsor: str | None = None
     recommendation: str | None = None
     funding_source: str | None = None
     amount_change: str | None = None
     history: list[str] = field(default_factory=list)
-    section: str | None = None
+    page: int
+    section: str | None = None  # the capitals heading the item sits under
 
 
 @dataclass
@@ -194,9 +193,12 @@ def parse_agenda(pages: list[str]) -> Agenda:
     """Parse the page texts of one agenda. Never raises on odd text: oddities become warnings."""
     doc = PagedText.from_pages(pages, _is_running_line)
     warnings: list[str] = []
-    meeting_date, meeting_time = _meeting_date_time(pages, warnings)
     headings = [(m.start(), m.end(), _normalise(m["title"])) for m in _HEADING.finditer(doc.text)]
     markers = _find_markers(doc.text)
+    # The header is what comes before the first item: a date in an item's text is not it.
+    page_one_end = doc.starts[1] if len(doc.starts) > 1 else len(doc.text)
+    header = doc.text[: markers[0][0] if markers else page_one_end]
+    meeting_date, meeting_time = _meeting_date_time(header, pages, warnings)
     items: list[AgendaItem] = []
     previous = 0
     for index, marker in enumerate(markers):
@@ -232,7 +234,7 @@ def parse_agenda(pages: list[str]) -> Agenda:
 
 
 def item_outcome_from_agenda(item: AgendaItem) -> str | None:
-    """ "withdrawn" or "deferred" when the agenda already says so: a provisional outcome."""
+    """The outcome the agenda itself prints ("withdrawn", "deferred"), else None: provisional."""
     if item.withdrawn:
         return "withdrawn"
     if item.deferred:
@@ -240,9 +242,10 @@ def item_outcome_from_agenda(item: AgendaItem) -> str | None:
     return None
 
 
-def _meeting_date_time(pages: list[str], warnings: list[str]) -> tuple[date | None, str | None]:
-    head = "\n".join(pages[:2])
-    match = _HEADER_DATE.search(_ODD_SPACES.sub(" ", head))
+def _meeting_date_time(
+    header: str, pages: list[str], warnings: list[str]
+) -> tuple[date | None, str | None]:
+    match = _HEADER_DATE.search(header)
     if match:
         hour = int(match["hour"]) % 12 + (12 if match["ampm"].upper() == "P" else 0)
         return _date_from(match), f"{hour:02d}:{int(match['minute']):02d}"
@@ -309,7 +312,9 @@ def _marker_label(tokens: list[str]) -> str:
 def _make_item(
     number: int, tokens: list[str], status: set[str], raw: str, page: int, section: str | None
 ) -> AgendaItem:
-    text = _TRAILING_STARS.sub("", _normalise(raw))
+    text = _normalise(raw)
+    if text.endswith("**"):
+        text = text.rstrip(" *")
     amount = _AMOUNT_CHANGE.search(text)
     if amount and amount.start() == 0:
         # Printed ahead of the paragraph like a marker: a field, not part of the text.
@@ -394,7 +399,7 @@ def _minutes_not_ready(text: str, meeting: date | None, warnings: list[str]) -> 
 
 
 def _date_list(text: str, default_year: int | None) -> list[str]:
-    # Entries are [month, day, year, starts_a_range_end]; "November 12 and 19, 2013" shares the
+    # Entries are [month, day, year, ends_a_range]; "November 12 and 19, 2013" shares the
     # month and year across days, so years fill in backwards and months carry forwards.
     entries: list[list] = []
     month: int | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -206,6 +207,12 @@ def load_curated(path: Path = CURATED_FILE) -> CuratedFile:
     return curated
 
 
+def rules_sha256(c: Commitment) -> str:
+    """A fingerprint of a commitment's matching rules, to tell when they changed."""
+    canonical = json.dumps(c.rules.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def commitment_row(c: Commitment, position: int) -> dict[str, object]:
     return {
         "id": c.id,
@@ -238,7 +245,17 @@ def sync(db, commitments_path: Path = COMMITMENTS_FILE, curated_path: Path = CUR
     added = {"evidence": 0, "status_events": 0, "changed_statuses": []}
     with db.conn:
         for position, c in enumerate(commitments):
-            db["commitments"].upsert(commitment_row(c, position), pk="id")
+            row = commitment_row(c, position)
+            db["commitments"].upsert(row, pk="id")
+            db["rule_versions"].insert(
+                {
+                    "commitment_id": c.id,
+                    "sha256": rules_sha256(c),
+                    "rules": row["rules"],
+                    "first_seen": now,
+                },
+                ignore=True,  # the unique (commitment, sha256) index keeps the first sighting
+            )
         for event in curated.events:
             for commitment_id, stance in event.commitments.items():
                 row = {

@@ -69,8 +69,76 @@ def serve(host: str | None, port: int | None) -> None:
     s = settings()
     app = create_app({"SETTINGS": s})
     host, port = host or s.host, port or s.port
+    scheduler = None
+    if s.scheduler:  # one process runs the scheduler: this one (see `worker` for others)
+        from .scheduler import build, catch_up
+
+        scheduler = build(s)
+        scheduler.start()
+        catch_up(scheduler, s)
     click.echo(f"Serving the tracker on http://{host}:{port}/ (data in {s.data_dir})")
-    waitress_serve(app, host=host, port=port, threads=8)
+    try:
+        waitress_serve(app, host=host, port=port, threads=8)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@main.command()
+def worker() -> None:
+    """Run the scheduled scrapes alone (when the site is served by several processes)."""
+    from .scheduler import build, catch_up
+
+    s = settings()
+    open_database().conn.close()  # migrate and load the catalogue before the first job
+    scheduler = build(s, blocking=True)
+    catch_up(scheduler, s)
+    click.echo("Scheduler running; Ctrl-C stops it.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@main.command()
+def schedule() -> None:
+    """Print the scheduled jobs and their next run times."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from .scheduler import jobs, last_success, missed, next_fire
+
+    s = settings()
+    now = datetime.now(ZoneInfo(s.timezone))
+    db = open_database()
+    for job in jobs(s):
+        nxt = next_fire(job, now)
+        click.echo(f"{job.name:<12} {job.cron:<16} next {nxt:%a %Y-%m-%d %H:%M %Z}")
+    done = last_success(db, upcoming_only=True)
+    click.echo(f"last successful scrape: {done.isoformat() if done else 'never'}")
+    due = missed(db, s, now)
+    if due:
+        click.echo(f"missed: the {due.name} scrape; it runs when the server or worker starts")
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+def backup(out_dir: Path) -> None:
+    """Write a consistent copy of the database and a manifest of the archive to OUT_DIR."""
+    from .backup import backup as do_backup
+
+    open_database().conn.close()
+    result = do_backup(settings(), out_dir)
+    click.echo(f"database: {result['database']}")
+    click.echo(
+        f"archive manifest: {result['manifest']} ({result['files']} files, {result['bytes']} bytes)"
+    )
+    if result["mismatched"]:
+        click.echo(
+            f"warning: {len(result['mismatched'])} archive files do not match their names' SHA-256",
+            err=True,
+        )
+        raise SystemExit(1)
 
 
 @main.command("load-curated")
@@ -141,11 +209,13 @@ def _report(run) -> None:
 @click.option("--refresh", is_flag=True, help="Re-check documents of past meetings too.")
 def scrape(since, source: str, refresh: bool) -> None:
     """Fetch meetings and documents, archive them, then process and match what is new."""
-    from .scrape import scrape as do_scrape
+    from .pipeline import update
 
-    run = do_scrape(
+    run, matched = update(
         open_database(), settings(), since=since.date() if since else None, refresh=refresh
     )
+    if matched is not None:
+        click.echo(f"match {matched.outcome}: {matched.message}")
     _report(run)
 
 
@@ -156,6 +226,231 @@ def process(pending: bool) -> None:
     from .process import process_documents
 
     _report(process_documents(open_database(), settings(), only_pending=pending))
+
+
+def _who() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "editor"
+
+
+WHO = click.option(
+    "--who", default=_who, show_default="your login name", help="Who makes this decision."
+)
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@main.command()
+def match() -> None:
+    """Re-run matching over everything stored (keeps review decisions; idempotent)."""
+    from .evidence import match_run
+
+    run = match_run(open_database())
+    click.echo(f"match {run.outcome}: {run.message}")
+    if run.outcome != "ok":
+        raise SystemExit(1)
+
+
+@main.group()
+def review() -> None:
+    """List, show, accept or reject evidence the matcher proposed."""
+
+
+@review.command("list")
+@click.option("--commitment", "commitment_id", default=None, help="Only this commitment.")
+@click.option(
+    "--state",
+    type=click.Choice(["candidate", "accepted", "rejected", "all"]),
+    default="candidate",
+    show_default=True,
+    help="Review state to list.",
+)
+@click.option("--limit", default=50, show_default=True, help="At most this many rows.")
+def review_list(commitment_id: str | None, state: str, limit: int) -> None:
+    """List evidence, highest score first."""
+    where, params = ["kind = 'match'"], []
+    if state != "all":
+        where.append("review_state = ?")
+        params.append(state)
+    if commitment_id:
+        where.append("commitment_id = ?")
+        params.append(commitment_id)
+    rows = list(
+        open_database().query(
+            f"select * from evidence where {' and '.join(where)} "
+            "order by score desc, date desc limit ?",
+            [*params, limit],
+        )
+    )
+    for r in rows:
+        snippet = " ".join((r["snippet"] or "").split())[:90]
+        click.echo(
+            f"{r['id']:>6}  {r['commitment_id']:<30} {r['stance']:<9} {r['score'] or 0:>5.1f} "
+            f"{r['date'] or '':<10}  {snippet}"
+        )
+    if not rows:
+        click.echo("nothing to review")
+
+
+@review.command("show")
+@click.argument("evidence_id", type=int)
+def review_show(evidence_id: int) -> None:
+    """Show one piece of evidence: passage, why it matched, where it comes from."""
+    import json
+
+    from .evidence import get
+
+    r = get(open_database(), evidence_id)
+    why = json.loads(r["why"] or "{}")
+    for label, value in (
+        ("id", r["id"]),
+        ("commitment", r["commitment_id"]),
+        ("state", r["review_state"]),
+        ("stance", r["stance"]),
+        ("score", r["score"]),
+        ("date", r["date"]),
+        ("title", r["title"]),
+        ("source", r["source_url"]),
+        ("sha256", r["document_sha256"]),
+        ("page", r["page"]),
+        ("matched terms", ", ".join(why.get("terms", []))),
+        ("rules", "; ".join(why.get("rules", []))),
+        ("reviewer", r["reviewer"]),
+        ("review note", r["review_note"]),
+    ):
+        if value not in (None, ""):
+            click.echo(f"{label:>13}: {value}")
+    click.echo("")
+    click.echo(r["snippet"] or "")
+
+
+def _review(evidence_id: int, decision: str, note: str, who: str, stance: str | None) -> None:
+    from .evidence import review as do_review
+
+    row = do_review(open_database(), evidence_id, decision, who=who, note=note, stance=stance)
+    click.echo(
+        f"evidence {row['id']} {row['review_state']} ({row['commitment_id']}, {row['stance']})"
+    )
+
+
+NOTE = click.option("--note", required=True, help="Why: shown beside the decision.")
+STANCE = click.option(
+    "--stance",
+    type=click.Choice(["supports", "contrary", "context"]),
+    default=None,
+    help="Correct the stance while reviewing.",
+)
+
+
+@review.command("accept")
+@click.argument("evidence_id", type=int)
+@NOTE
+@STANCE
+@WHO
+def review_accept(evidence_id: int, note: str, stance: str | None, who: str) -> None:
+    """Accept a candidate as evidence (it then counts as recorded action)."""
+    _review(evidence_id, "accepted", note, who, stance)
+
+
+@review.command("reject")
+@click.argument("evidence_id", type=int)
+@NOTE
+@WHO
+def review_reject(evidence_id: int, note: str, who: str) -> None:
+    """Reject a candidate; re-matching will never propose it again."""
+    _review(evidence_id, "rejected", note, who, None)
+
+
+@main.group()
+def status() -> None:
+    """Record status changes (append-only events)."""
+
+
+@status.command("set")
+@click.argument("commitment_id")
+@click.argument(
+    "new_status",
+    metavar="STATUS",
+    type=click.Choice(["not-started", "in-progress", "partial", "kept", "broken"]),
+)
+@click.option("--date", "day", type=DATE, required=True, help="Effective date (YYYY-MM-DD).")
+@click.option(
+    "--evidence",
+    "evidence_ids",
+    type=int,
+    multiple=True,
+    help="Evidence id this rests on (repeat); required for kept, partial, broken.",
+)
+@NOTE
+@click.option("--note-es", default=None, help="The note in Spanish.")
+@click.option(
+    "--reason",
+    type=click.Choice(["stalled", "broken", "pre-empted-by-state-law"]),
+    default=None,
+    help="Reason code.",
+)
+@WHO
+def status_set(commitment_id, new_status, day, evidence_ids, note, note_es, reason, who) -> None:
+    """Record that COMMITMENT_ID has STATUS from --date on."""
+    from .status import record_event
+
+    db = open_database()
+    with db.conn:
+        event_id = record_event(
+            db,
+            commitment_id,
+            new_status,
+            day.date(),
+            note,
+            who=who,
+            evidence_ids=list(evidence_ids),
+            reason=reason,
+            note_es=note_es,
+        )
+    click.echo(f"status event {event_id}: {commitment_id} {new_status} from {day.date()}")
+
+
+@main.command("add-evidence")
+@click.option("--commitment", "commitment_id", required=True, help="Commitment id.")
+@click.option("--url", required=True, help="Where the document was obtained or published.")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A copy of the document to archive (PDF, HTML, DOCX).",
+)
+@click.option("--date", "day", type=DATE, required=True, help="Date of the event (YYYY-MM-DD).")
+@NOTE
+@click.option("--title", default=None, help="A short title (defaults to the note).")
+@click.option(
+    "--stance",
+    type=click.Choice(["supports", "contrary", "context"]),
+    default="supports",
+    show_default=True,
+    help="For or against the promise.",
+)
+@WHO
+def add_evidence(commitment_id, url, file, day, note, title, stance, who) -> None:
+    """Archive a document obtained elsewhere and record it as accepted evidence."""
+    from .evidence import add_manual
+
+    evidence_id = add_manual(
+        open_database(),
+        settings(),
+        commitment_id=commitment_id,
+        url=url,
+        day=day.date(),
+        note=note,
+        who=who,
+        stance=stance,
+        title=title,
+        file=file,
+    )
+    click.echo(f"evidence {evidence_id} added to {commitment_id}")
 
 
 def run() -> None:

@@ -50,6 +50,7 @@ class Settings:
     premeeting_crons: tuple[str, ...] = ("0 18 * * fri", "0 18 * * mon")
     timezone: str = "America/Chicago"
     stale_days: int = 9
+    scheduler: bool = True
     secret_key: str = field(default="", repr=False)
 
     @property
@@ -94,6 +95,10 @@ def _parse(name: str, raw: str) -> object:
         return _int(name, raw)
     if name in {"request_delay", "request_timeout"}:
         return _float(name, raw)
+    if name == "scheduler":
+        if raw.lower() not in {"1", "0", "true", "false", "on", "off", "yes", "no"}:
+            raise ConfigError(f"TRACKER_SCHEDULER={raw!r}: expected on or off")
+        return raw.lower() in {"1", "true", "on", "yes"}
     if name in {"allowed_hosts", "premeeting_crons"}:
         sep = "," if name == "allowed_hosts" else ";"
         return tuple(part.strip() for part in raw.split(sep) if part.strip())

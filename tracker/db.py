@@ -163,6 +163,7 @@ def _initial(db: sqlite_utils.Database) -> None:
             "commitment_id": str,
             "kind": str,  # curated / match / manual
             "curated_key": str,
+            "match_key": str,  # item:<id> or page:<id>: one candidate per place per commitment
             "stance": str,  # supports / contrary / context
             "review_state": str,  # candidate / accepted / rejected
             "score": float,
@@ -173,6 +174,7 @@ def _initial(db: sqlite_utils.Database) -> None:
             "snippet": str,
             "snippet_es": str,
             "why": str,  # JSON: matched terms and rules
+            "rules_sha256": str,  # the rule version a candidate was scored with
             "source_url": str,
             "source_urls": str,  # JSON list, curated events may cite several
             "item_id": int,
@@ -196,6 +198,13 @@ def _initial(db: sqlite_utils.Database) -> None:
         not_null={"commitment_id", "kind", "stance", "review_state", "created_at"},
     )
     db["evidence"].create_index(["commitment_id", "curated_key"], unique=True)
+    db["evidence"].create_index(["commitment_id", "match_key"], unique=True)
+    db["rule_versions"].create(
+        {"id": int, "commitment_id": str, "sha256": str, "rules": str, "first_seen": str},
+        pk="id",
+        foreign_keys=[("commitment_id", "commitments", "id")],
+    )
+    db["rule_versions"].create_index(["commitment_id", "sha256"], unique=True)
     db["status_events"].create(
         {
             "id": int,
@@ -219,7 +228,8 @@ def _initial(db: sqlite_utils.Database) -> None:
         {
             "id": int,
             "source_id": str,
-            "kind": str,  # scrape / process / match / scheduled job name
+            "kind": str,  # scrape / process / match
+            "job": str,  # weekly / pre-meeting / catch-up when the scheduler started it
             "started_at": str,
             "finished_at": str,
             "ok": int,

@@ -32,7 +32,7 @@ _TITLE = (
 _TITLES = re.compile(rf"\b(?:{_TITLE})\b\.?", re.I)
 _NAME = r"[A-Z][A-Za-z'\u2019\-]*(?:\s+[A-Z][A-Za-z'\u2019.\-]*){0,2}?"
 _NOT_NAMES = {"The", "A", "An", "There", "Upon", "Item", "Items", "Resolution", "Ordinance"}
-_NAME_LINE = re.compile(r"^(?:[A-Z][A-Za-z'\u2019.\-]*|and|&|,|\s)+$")
+_NAME_WORD = re.compile(r"[A-Z][A-Za-z'\u2019.\-]*|and|&")
 
 _PRESENT = re.compile(r"^[ \t]*Present(?:\s+on\s+Roll\s+Call)?\s*:(?P<rest>.*)$", re.M | re.I)
 _ABSENT = re.compile(r"^[ \t]*Absent\s*:(?P<rest>.*)$", re.I)
@@ -67,11 +67,13 @@ _PROCEDURAL = re.compile(
 )
 _CONSENT = re.compile(
     r"(?:introduced|designated)\s+as\s+consent\s+agenda|consent\s+agenda\s+(?:matters|items)"
-    r"|moved\s+(?:the\s+)?(?:adoption|approval)\s+of\s+the\s+consent\s+agenda|moved\s+their\s+adoption",
+    r"|moved\s+(?:the\s+)?(?:adoption|approval)\s+of\s+the\s+consent\s+agenda"
+    r"|moved\s+their\s+adoption",
     re.I,
 )
 _MOVER = re.compile(
-    rf"(?:{_TITLE})\s+(?P<name>{_NAME})\s+(?:then\s+|thereupon\s+)?(?:moved|made\s+(?:a|the)\s+motion)"
+    rf"(?:{_TITLE})\s+(?P<name>{_NAME})\s+(?:then\s+|thereupon\s+)?"
+    r"(?:moved|made\s+(?:a|the)\s+motion)"
 )
 _SECONDER = re.compile(
     rf"seconded\s+by\s+(?:(?:{_TITLE})\s+)?(?P<name>{_NAME})(?=[\s,.;]|$)(?!\s+[A-Z])"
@@ -218,11 +220,14 @@ def parse_minutes(pages: list[str]) -> Minutes:
     return Minutes(meeting_date, present, absent, votes, warnings)
 
 
-def _lines(text: str, start: int = 0) -> list[tuple[int, int, str]]:
-    """(start, end, line) of each line from `start` on."""
+def _lines(text: str, start: int = 0) -> list[tuple[int, int, str, bool]]:
+    """(start, end, line, follows a blank line) of each non-blank line from `start` on."""
     out = []
+    gap = False
     for line in text[start:].split("\n"):
-        out.append((start, start + len(line), line))
+        if line.strip():
+            out.append((start, start + len(line), line, gap))
+        gap = not line.strip()
         start += len(line) + 1
     return out
 
@@ -233,7 +238,7 @@ def _is_name_line(line: str) -> bool:
         return bool(line.strip())
     words = bare.replace(",", " ").split()
     return (
-        bool(_NAME_LINE.match(bare))
+        all(_NAME_WORD.fullmatch(word) for word in words)
         and words[0] not in _NOT_NAMES
         and len(words) <= 8
         and not re.search(r"\b[A-Z]{4,}\b", bare)
@@ -257,17 +262,11 @@ def _roll_call(text: str) -> tuple[list[str], list[str], int]:
         return [], [], 0
     lists: dict[str, list[str]] = {"present": [match["rest"]], "absent": []}
     current, end = "present", match.end()
-    lines = _lines(text, match.end() + 1)
-    for index, (_start, line_end, line) in enumerate(lines):
+    for _start, line_end, line, _gap in _lines(text, match.end() + 1):
         absent = _ABSENT.match(line)
         if absent:
             current = "absent"
             lists[current].append(absent["rest"])
-        elif not line.strip():
-            following = next((x[2] for x in lines[index + 1 :] if x[2].strip()), "")
-            if not (_is_name_line(following) or _ABSENT.match(following)):
-                break
-            continue
         elif _is_name_line(line):
             lists[current].append(line)
         else:
@@ -285,21 +284,16 @@ def _tallies(text: str, start: int) -> list[_Tally]:
         if not _LABEL_LINE.match(lines[index][2]):
             index += 1
             continue
-        block_start, block_end, last = lines[index][0], lines[index][1], lines[index][2]
+        block_start, block_end, last, _gap = lines[index]
         index += 1
         while index < len(lines):
-            line = lines[index][2]
-            if not line.strip():
-                following = next((x[2] for x in lines[index + 1 :] if x[2].strip()), "")
-                if _LABEL_LINE.match(following) or _continues(last):
-                    index += 1
-                    continue
-                break
-            if _LABEL_LINE.match(line) or _continues(last) or _is_name_line(line):
-                block_end, last = lines[index][1], line
+            _start, line_end, line, gap = lines[index]
+            # After a blank line only another label or an unfinished list ("Smith,") goes on.
+            if _LABEL_LINE.match(line) or _continues(last) or (not gap and _is_name_line(line)):
+                block_end, last = line_end, line
                 index += 1
-                continue
-            break
+            else:
+                break
         counts = _tally_counts(text[block_start:block_end])
         if "ayes" in counts or "nays" in counts:
             found.append(_Tally(block_start, block_end, counts))
@@ -336,7 +330,7 @@ def _passages(text: str, start: int, warnings: list[str]) -> list[tuple[int, int
         if tally is None:
             if open_at is None:
                 open_at = latest = position
-            elif _ACTION_WORDS.search(text, open_at, position):
+            elif _ACTION_WORDS.search(text, latest, position):  # (none before `latest`)
                 out.append((open_at, _sentence_end(text, latest, position), None))
                 open_at = latest = position
             else:

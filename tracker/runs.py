@@ -23,6 +23,7 @@ class Run:
     db: sqlite_utils.Database
     kind: str
     source_id: str | None = None
+    job: str | None = None
     id: int = 0
     requests: int = 0
     bytes: int = 0

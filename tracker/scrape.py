@@ -37,10 +37,11 @@ def scrape(
     refresh: bool = False,
     upcoming_only: bool = False,
     progress: bool | None = None,
+    job: str | None = None,
 ) -> Run:
     """Run one Granicus scrape under the scrape lock; the returned Run says how it went."""
     with exclusive(settings.data_dir / "scrape.lock"):
-        run = Run(db, "scrape", SOURCE_ID)
+        run = Run(db, "scrape", SOURCE_ID, job=job)
         host = urlsplit(settings.granicus_url).netloc
         with PoliteClient.from_settings(settings, {host}) as client:
             try:

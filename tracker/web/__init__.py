@@ -8,11 +8,11 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_babel import Babel
 
-from ..catalog import ensure_loaded
+from ..catalog import sync
 from ..config import Settings
 from ..db import open_db
 from ..i18n import TRANSLATIONS_DIR, LanguagePrefix, compile_catalogs, url_in
-from . import filters, public
+from . import filters, ops, public
 from .database import close_db
 
 logger = logging.getLogger(__name__)
@@ -41,13 +41,21 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     compile_catalogs()
     db = open_db(settings.db_path)  # migrates an older database once, at start
-    ensure_loaded(db)
+    sync(db)  # the YAML is validated and its edits loaded at every start
     db.conn.close()
 
     Babel(app, locale_selector=lambda: request.environ.get("tracker.lang", "en"))
     app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]
     filters.register(app)
     app.register_blueprint(public.bp)
+    app.register_blueprint(ops.bp)
+
+    @app.context_processor
+    def _freshness() -> dict:
+        from ..health import freshness
+        from .database import get_db
+
+        return {"freshness": freshness(get_db(), settings)}
 
     @app.context_processor
     def _languages() -> dict:

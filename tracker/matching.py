@@ -1,0 +1,569 @@
+"""The matcher: which commitments an agenda item or a minutes passage bears on, and why.
+
+Pure: text in, candidates out (no database, no I/O). The rules are data (data/commitments.yaml,
+validated by tracker.catalog.Rules); this module compiles them once and applies them.
+
+How a phrase matches (the same for `any`, `with_any`, `decoys` and `exclude_if_any`):
+  - case-insensitively, unless its pattern says `case_sensitive: true` (only `any` phrases are
+    case-sensitive; `with_any`, decoys and exclusions never are);
+  - starting at a word boundary: "ICE" is never found inside "POLICE", "NOTICE" or "SERVICE",
+    "esol" never inside "resolution", "mou" never inside "amount";
+  - ending at a word boundary too, except that a phrase whose last word has four or more letters
+    and is not written in capitals is a word prefix: "immigra" finds "immigration", "refugee"
+    finds "refugees", "Task Force" finds "Task Forces"; "ICE", "DACA" or "Trust Act" do not
+    extend. A phrase ending in a digit only refuses a following digit ("HB 56" is not in
+    "HB 560", "I-247" is in "I-247A");
+  - a space or hyphen inside a phrase matches any run of whitespace (line breaks included) or a
+    hyphen or dash, so "cross designation" finds "cross-designation" and "Homeland Security
+    Investigations" survives a line break; straight and curly apostrophes are the same;
+  - leading and trailing spaces or hyphens of a phrase are ignored (the word boundaries do
+    their job: " ICE " and "ICE" are the same phrase).
+
+How a text is scored, per commitment:
+  - `exclude_if_any`: any occurrence drops the text for that commitment;
+  - decoys come in two kinds, decided once when compiling. A *local* decoy contains one of the
+    commitment's own phrases ("ice rink", "Sanctuary Baptist Church", "stormwater detention"
+    for a rule that uses "detention"): the phrases found inside one of its occurrences do not
+    count, and the rest of the text still can match. A *generic* decoy contains none of them
+    ("Lord Mayor", "Homeland Security Investigations" for the task force): its presence
+    cancels the commitment for that text (for match_passages: for that window);
+  - a pattern fires when one of its `any` phrases is found and, if it has `with_any`, one of
+    those is found in the same text (window); each pattern counts once, whatever the number
+    of hits; the weights of the fired patterns add up to the score;
+  - a score at or above `threshold` makes a candidate; its stance is "contrary" when the
+    contrary patterns' weights outweigh the supporting ones.
+
+Speed: one trie-shaped regex of every trigger (`any`) phrase rejects the texts that cannot
+match; a second one over every phrase finds all occurrences in one pass (overlapping ones
+included). The rest is set arithmetic.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .catalog import Commitment
+
+__all__ = ["PASSAGE_MAX", "Candidate", "Matcher"]
+
+PASSAGE_MAX = 400  # characters of text shown to an editor as the justifying passage
+Stance = Literal["supports", "contrary"]
+
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014"
+_DASH_CLASS = "\\-\u2010-\u2014"  # the same, inside a regex character class
+_SEP_RX = rf"(?:\s*[{_DASH_CLASS}]\s*|\s+)"
+_APOS_RX = "['\u2018\u2019`]"
+_SEP_RUN = re.compile(rf"[\s{_DASH_CLASS}]+")
+_APOS_MAP = str.maketrans({"\u2018": "'", "\u2019": "'", "`": "'"})
+_PREFIX_MIN = 4  # letters in a last word before it may be extended ("immigra" → "immigration")
+_SEP, _APOS = "\x00sep", "\x00apos"
+_END = "\x00end"
+
+# Windows for long texts: paragraphs, and the item blocks agendas and minutes number.
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\f]*\n\s*")
+_ITEM_MARKER = re.compile(
+    r"^[ \t]*(?:(?:[A-Z(][A-Za-z()]*[ \t]+){0,3}ITEM[ \t]+(?:NO\.?[ \t]*)?\d+\b"
+    r"|(?:RESOLUTION|ORDINANCE)[ \t]+NO\.)",
+    re.M,
+)
+_LONG_SEGMENT = 1500  # a paragraph longer than this is cut into runs of sentences
+_CHUNK = 700
+_BLOCK_MAX = 4000  # an item block longer than this is only seen paragraph by paragraph
+
+_SENTENCE_END = re.compile(r"[.!?;:]+[\"'\u201d\u2019)\]]*(?=\s)\s*|\n[ \t\f]*\n\s*")
+_ABBREVIATIONS = frozenset(
+    "no nos mr mrs ms dr sr jr st ave blvd inc co corp vs v sec ala gen gov dept u.s u.s.a".split()
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A commitment a text may bear on: proposed evidence, for an editor to accept or reject."""
+
+    commitment_id: str
+    score: float
+    stance: Stance
+    terms: list[str]  # the phrases that fired, as found in the text
+    rules: list[str]  # why: one line per pattern that fired
+    start: int  # offsets of `passage` within the text given to match / match_passages
+    end: int
+    passage: str
+
+
+# ---------------------------------------------------------------- compiling phrases
+
+
+def _units(phrase: str) -> tuple[str, ...]:
+    """A phrase as matching units: characters, separators (space/hyphen runs), apostrophes."""
+    units: list[str] = []
+    for ch in phrase.strip(" \t\r\n" + _DASHES):
+        if ch.isspace() or ch in _DASHES:
+            if not units or units[-1] != _SEP:
+                units.append(_SEP)
+        elif ch in "'\u2018\u2019`":
+            units.append(_APOS)
+        else:
+            units.append(ch)
+    return tuple(units)
+
+
+def _unit_rx(unit: str) -> str:
+    if unit == _SEP:
+        return _SEP_RX
+    if unit == _APOS:
+        return _APOS_RX
+    return re.escape(unit)
+
+
+def _key(units: Sequence[str]) -> str:
+    return "".join(" " if u == _SEP else "'" if u == _APOS else u.lower() for u in units)
+
+
+def _norm(found: str) -> str:
+    """The key of a span the combined regex found (in lowercased text)."""
+    return _SEP_RUN.sub(" ", found).translate(_APOS_MAP)
+
+
+def _is_prefix_spelling(phrase: str) -> bool:
+    """Does this spelling end in a lowercase word of at least _PREFIX_MIN letters?"""
+    word = re.search(r"[^\W\d_]+$", phrase.strip(" \t\r\n" + _DASHES))
+    return bool(word) and len(word.group()) >= _PREFIX_MIN and word.group()[-1].islower()
+
+
+def _end_rx(key: str, prefix: bool) -> str:
+    last = key[-1]
+    if last.isdigit():
+        return r"(?!\d)"
+    if last.isalpha() and not prefix:
+        return r"(?!\w)"
+    return ""
+
+
+def _trie_rx(keys: Iterable[tuple[str, ...]]) -> str:
+    """One regex for many phrases, shaped as a trie so it fails fast at most positions.
+
+    Branches at a node begin with disjoint characters, so the regex follows the one path the
+    text allows and returns the longest phrase there; the shorter ones on that path are found
+    again from `Matcher._chains`.
+    """
+    trie: dict = {}
+    for units in keys:
+        node = trie
+        for unit in units:
+            node = node.setdefault(unit, {})
+        node[_END] = {}
+
+    def emit(node: dict) -> str:
+        alts = [_unit_rx(u) + emit(child) for u, child in node.items() if u != _END]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if _END in node else body
+
+    return emit(trie)
+
+
+def _combined_rx(keys: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    words = [u for u in keys.values() if re.match(r"\w", u[0])]
+    others = [u for u in keys.values() if not re.match(r"\w", u[0])]
+    parts = []
+    if words:
+        parts.append(r"(?<!\w)" + _trie_rx(words))
+    if others:
+        parts.append(_trie_rx(others))
+    return re.compile("|".join(parts) or r"(?!)")
+
+
+def _lower(text: str) -> str:
+    """Lowercase without changing offsets (a few characters lowercase to two)."""
+    lower = text.lower()
+    if len(lower) != len(text):
+        lower = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    return lower
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    key: str
+    rx: re.Pattern[str]  # the phrase at a position of the lowercased text, with its end rule
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    any: tuple[tuple[int, re.Pattern[str] | None], ...]  # phrase index, exact-case check
+    with_any: tuple[int, ...]
+    weight: float
+    stance: Stance
+    label: str
+
+
+@dataclass(frozen=True)
+class _Rules:
+    id: str
+    threshold: float
+    patterns: tuple[_Pattern, ...]
+    triggers: frozenset[int]
+    local_decoys: frozenset[int]
+    generic_decoys: frozenset[int]
+    excludes: frozenset[int]
+    fts_terms: tuple[str, ...]
+
+
+Occurrence = tuple[int, int, int]  # phrase index, start, end
+
+
+class Matcher:
+    """Compiled matching rules for all commitments; build once, match many texts."""
+
+    def __init__(self, commitments: Sequence[Commitment]):
+        spellings: dict[str, list[str]] = {}
+        units_of: dict[str, tuple[str, ...]] = {}
+
+        def key_of(phrase: str) -> str:
+            units = _units(phrase)
+            if not units:
+                raise ValueError(f"empty phrase {phrase!r}")
+            key = _key(units)
+            units_of.setdefault(key, tuple(u if u in (_SEP, _APOS) else u.lower() for u in units))
+            spellings.setdefault(key, []).append(phrase)
+            return key
+
+        raw = []
+        for c in commitments:
+            r = c.rules
+            pats = [
+                (
+                    [(key_of(a), a) for a in p.any],
+                    [key_of(w) for w in p.with_any],
+                    p,
+                )
+                for p in r.patterns
+            ]
+            raw.append(
+                (c, pats, [key_of(d) for d in r.decoys], [key_of(x) for x in r.exclude_if_any])
+            )
+
+        index = {key: i for i, key in enumerate(units_of)}
+        self._phrases: list[_Phrase] = []
+        for key, units in units_of.items():
+            prefix = any(_is_prefix_spelling(s) for s in spellings[key])
+            body = "".join(_unit_rx(u) for u in units)
+            # A prefix phrase takes the rest of its word, so terms and overlaps are whole words.
+            end = r"\w*" if prefix and key[-1].isalpha() else _end_rx(key, prefix)
+            self._phrases.append(_Phrase(key, re.compile(body + end)))
+
+        # Every phrase on the trie path of a longer one, so one hit yields all phrases there.
+        self._chains: dict[str, tuple[int, ...]] = {
+            key: tuple(index[k] for k in units_of if key.startswith(k)) for key in units_of
+        }
+
+        self._rules: list[_Rules] = []
+        trigger_keys: set[str] = set()
+        for c, pats, decoys, excludes in raw:
+            patterns = []
+            own: set[int] = set()
+            for any_keys, with_keys, p in pats:
+                checks = tuple(
+                    (index[k], re.compile("".join(_unit_rx(u) for u in _units(a)))
+                     if p.case_sensitive else None)
+                    for k, a in any_keys
+                )  # fmt: skip
+                label = p.note or ", ".join(p.any[:3]) + ("…" if len(p.any) > 3 else "")
+                patterns.append(
+                    _Pattern(
+                        checks,
+                        tuple(index[k] for k in with_keys),
+                        p.weight,
+                        p.stance,
+                        " ".join(label.split()),
+                    )
+                )
+                own.update(index[k] for k, _ in any_keys)
+                own.update(index[k] for k in with_keys)
+                trigger_keys.update(k for k, _ in any_keys)
+            local, generic = set(), set()
+            for d in decoys:
+                inside = any(self._found_in(i, d) for i in own)
+                (local if inside else generic).add(index[d])
+            terms: dict[str, str] = {}
+            for p in c.rules.patterns:
+                for a in p.any:
+                    a = a.strip(" \t\r\n" + _DASHES)
+                    terms.setdefault(re.sub(r"\W+", " ", a.lower()).strip(), a)
+            self._rules.append(
+                _Rules(
+                    id=c.id,
+                    threshold=c.rules.threshold,
+                    patterns=tuple(patterns),
+                    triggers=frozenset(i for pat in patterns for i, _ in pat.any),
+                    local_decoys=frozenset(local),
+                    generic_decoys=frozenset(generic),
+                    excludes=frozenset(index[x] for x in excludes),
+                    fts_terms=tuple(terms.values()),
+                )
+            )
+        self._by_id = {r.id: r for r in self._rules}
+        self._trigger_rx = _combined_rx({k: units_of[k] for k in trigger_keys})
+        self._all_rx = _combined_rx(units_of)
+
+    def _found_in(self, i: int, lower: str) -> bool:
+        """Is phrase i in this lowercased text, at a word start?"""
+        phrase = self._phrases[i]
+        start = r"(?<!\w)" if re.match(r"\w", phrase.key) else ""
+        return re.search(start + phrase.rx.pattern, lower) is not None
+
+    @classmethod
+    def from_commitments(cls, commitments: Sequence[Commitment]) -> Matcher:
+        """Compile the rules of these commitments (regexes, decoy kinds) once."""
+        return cls(commitments)
+
+    def fts_terms(self, commitment_id: str) -> list[str]:
+        """The phrases at least one of which a text must contain to match (for an FTS recall query).
+
+        These are the `any` phrases, unquoted; the caller quotes them. Case-sensitive ones come
+        back as written ("ICE"), so a case-blind full-text index over-fetches, never misses.
+        """
+        try:
+            return list(self._by_id[commitment_id].fts_terms)
+        except KeyError:
+            raise KeyError(f"no commitment {commitment_id!r}") from None
+
+    # ------------------------------------------------------------------ matching
+
+    def match(self, text: str) -> list[Candidate]:
+        """Candidates for a short text (an agenda item): one per commitment that reaches its threshold."""
+        occurrences = self._scan(text)
+        if not occurrences:
+            return []
+        return self._evaluate(text, occurrences, 0, len(text), frozenset())
+
+    def match_passages(self, text: str) -> list[Candidate]:
+        """Candidates for a long text (minutes): the best window per commitment.
+
+        Windows are paragraphs (long ones cut into runs of sentences) and numbered item blocks,
+        so a `with_any` phrase must sit in the same paragraph or item as its trigger. Exclusions
+        apply to the whole document; decoys to each window. Offsets are into `text`.
+        """
+        occurrences = self._scan(text)
+        if not occurrences:
+            return []
+        present = {i for i, _, _ in occurrences}
+        excluded = frozenset(r.id for r in self._rules if not r.excludes.isdisjoint(present))
+        starts = [s for _, s, _ in occurrences]
+        best: dict[str, tuple[tuple[float, int, int], Candidate]] = {}
+        for lo, hi in _windows(text):
+            inside = occurrences[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
+            inside = [o for o in inside if o[2] <= hi]
+            if not inside:
+                continue
+            for cand in self._evaluate(text, inside, lo, hi, excluded, check_excludes=False):
+                rank = (cand.score, -(hi - lo), -lo)
+                if cand.commitment_id not in best or rank > best[cand.commitment_id][0]:
+                    best[cand.commitment_id] = (rank, cand)
+        return sorted((c for _, c in best.values()), key=lambda c: (-c.score, c.start))
+
+    def _scan(self, text: str) -> list[Occurrence]:
+        """Every occurrence of every phrase, sorted by start ([] when no trigger is present)."""
+        lower = _lower(text)
+        if not self._trigger_rx.search(lower):
+            return []
+        found: list[Occurrence] = []
+        search, phrases, chains = self._all_rx.search, self._phrases, self._chains
+        pos = 0
+        while m := search(lower, pos):
+            start = m.start()
+            for i in chains[_norm(m.group())]:
+                hit = phrases[i].rx.match(lower, start)
+                if hit:
+                    found.append((i, start, hit.end()))
+            pos = start + 1
+        return found
+
+    def _evaluate(
+        self,
+        text: str,
+        occurrences: list[Occurrence],
+        lo: int,
+        hi: int,
+        skip: frozenset[str],
+        check_excludes: bool = True,
+    ) -> list[Candidate]:
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for i, s, e in occurrences:
+            spans.setdefault(i, []).append((s, e))
+        present = spans.keys()
+        out = []
+        for rules in self._rules:
+            if rules.id in skip or rules.triggers.isdisjoint(present):
+                continue
+            if check_excludes and not rules.excludes.isdisjoint(present):
+                continue
+            if not rules.generic_decoys.isdisjoint(present):
+                continue
+            blocked = [sp for d in rules.local_decoys if d in spans for sp in spans[d]]
+
+            def live(i: int, exact: re.Pattern[str] | None = None, blocked=blocked):
+                return [
+                    (s, e)
+                    for s, e in spans.get(i, ())
+                    if (exact is None or exact.fullmatch(text, s, e))
+                    and not any(s < be and bs < e for bs, be in blocked)
+                ]
+
+            fired = []
+            for pat in rules.patterns:
+                hits = sorted(h for i, exact in pat.any for h in live(i, exact))
+                if not hits:
+                    continue
+                co = sorted(h for i in pat.with_any for h in live(i)) if pat.with_any else []
+                if pat.with_any and not co:
+                    continue
+                fired.append((pat, hits, co))
+            if not fired:
+                continue
+            supports = sum(p.weight for p, _, _ in fired if p.stance == "supports")
+            contrary = sum(p.weight for p, _, _ in fired if p.stance == "contrary")
+            score = round(supports + contrary, 6)
+            if score < rules.threshold - 1e-9:
+                continue
+            stance: Stance = "contrary" if contrary > supports else "supports"
+            out.append(self._candidate(text, rules.id, score, stance, fired, lo, hi))
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    @staticmethod
+    def _candidate(text, commitment_id, score, stance, fired, lo, hi) -> Candidate:
+        # The passage justifies the stance: anchor it on the heaviest pattern of that stance.
+        pat, hits, co = max(fired, key=lambda f: (f[0].stance == stance, f[0].weight, -f[1][0][0]))
+        anchor = hits[0]
+        near = min(co, key=lambda h: abs(h[0] - anchor[0])) if co else None
+        start, end = _passage(text, lo, hi, anchor, near)
+        terms: list[str] = []
+        last_end = -1
+        # Overlapping hits ("(HSI)" and "HSI") give one term: the first, longest one.
+        for s, e in sorted({h for _, hs, _ in fired for h in hs}, key=lambda h: (h[0], -h[1])):
+            if s >= last_end and text[s:e] not in terms:
+                terms.append(text[s:e])
+            last_end = max(last_end, e)
+        rules = []
+        for p, hs, cs in fired:
+            why = f'"{_flat(text[hs[0][0] : hs[0][1]])}"'
+            if cs:
+                why += f' with "{_flat(text[cs[0][0] : cs[0][1]])}"'
+            rules.append(f"{p.label} ({p.stance} {p.weight:g}: {why})")
+        return Candidate(commitment_id, score, stance, terms, rules, start, end, text[start:end])
+
+
+def _flat(s: str) -> str:
+    return " ".join(s.split())
+
+
+# ---------------------------------------------------------------- passages and windows
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _sentence_cuts(text: str, lo: int, hi: int) -> list[int]:
+    """Offsets where sentences start within [lo, hi), lo and hi included."""
+    cuts = [lo]
+    for m in _SENTENCE_END.finditer(text, lo, hi):
+        if m.group()[0] == ".":
+            word = re.search(r"[\w.]+$", text[max(lo, m.start() - 8) : m.start()])
+            w = word.group().lower() if word else ""
+            # "No. 1247-20", "U.S. Department", "William A. Bell" are not sentence ends
+            if w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()):
+                continue
+        if lo < m.end() < hi:
+            cuts.append(m.end())
+    cuts.append(hi)
+    return cuts
+
+
+def _passage(
+    text: str, lo: int, hi: int, anchor: tuple[int, int], near: tuple[int, int] | None
+) -> tuple[int, int]:
+    """The sentence(s) around `anchor` within [lo, hi), at most PASSAGE_MAX characters."""
+    lo, hi = _trim(text, lo, hi)
+    if hi - lo <= PASSAGE_MAX:
+        return lo, hi
+    cuts = _sentence_cuts(text, lo, hi)
+    i = bisect.bisect_right(cuts, anchor[0]) - 1
+    j = bisect.bisect_left(cuts, anchor[1])
+    s, e = cuts[i], cuts[min(j, len(cuts) - 1)]
+    if e - s > PASSAGE_MAX:  # one long sentence: a window centred on the anchor
+        room = max(0, PASSAGE_MAX - (anchor[1] - anchor[0]))
+        s = max(lo, anchor[0] - room // 2)
+        e = min(hi, s + PASSAGE_MAX)
+        s = max(lo, e - PASSAGE_MAX)
+        while s < anchor[0] and s > lo and not text[s - 1].isspace():
+            s += 1
+        while e > anchor[1] and e < hi and not text[e].isspace():
+            e -= 1
+        return _trim(text, s, e)
+    # Grow by whole sentences, towards the co-occurring phrase first.
+    toward_next = near is not None and near[0] >= anchor[0]
+    while True:
+        grown = False
+        for forward in (toward_next, not toward_next):
+            if forward and j < len(cuts) - 1 and cuts[j + 1] - s <= PASSAGE_MAX:
+                j += 1
+                e = cuts[j]
+                grown = True
+                break
+            if not forward and i > 0 and e - cuts[i - 1] <= PASSAGE_MAX:
+                i -= 1
+                s = cuts[i]
+                grown = True
+                break
+        if not grown:
+            return _trim(text, s, e)
+
+
+def _paragraphs(text: str) -> list[tuple[int, int, int]]:
+    """Paragraphs (blank-line separated, also cut before numbered item markers) as (start, end,
+    paragraph number); a long paragraph comes back as several runs of sentences sharing a number.
+    """
+    cuts = {0, len(text)}
+    cuts.update(m.end() for m in _PARAGRAPH_BREAK.finditer(text))
+    cuts.update(m.start() for m in _ITEM_MARKER.finditer(text))
+    ordered = sorted(cuts)
+    out = []
+    for number, (s, e) in enumerate(zip(ordered, ordered[1:], strict=False)):
+        s, e = _trim(text, s, e)
+        if e <= s:
+            continue
+        if e - s <= _LONG_SEGMENT:
+            out.append((s, e, number))
+            continue
+        chunk = s
+        for prev, cut in zip(sentences := _sentence_cuts(text, s, e), sentences[1:], strict=False):
+            if cut - chunk > _CHUNK and prev > chunk:
+                out.append((*_trim(text, chunk, prev), number))
+                chunk = prev
+        out.append((*_trim(text, chunk, e), number))
+    return [p for p in out if p[1] > p[0]]
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Paragraphs (or runs of sentences), adjacent runs of one paragraph, whole item blocks."""
+    paragraphs = _paragraphs(text)
+    windows = [(s, e) for s, e, _ in paragraphs]
+    for (s1, _, n1), (_, e2, n2) in zip(paragraphs, paragraphs[1:], strict=False):
+        if n1 == n2:
+            windows.append((s1, e2))
+    bounds = [0, *(m.start() for m in _ITEM_MARKER.finditer(text)), len(text)]
+    for s, e in zip(bounds, bounds[1:], strict=False):
+        inner = [p for p in paragraphs if s <= p[0] and p[1] <= e]
+        if len(inner) > 1 and inner[-1][1] - inner[0][0] <= _BLOCK_MAX:
+            windows.append((inner[0][0], inner[-1][1]))
+    return windows

@@ -1,0 +1,141 @@
+"""Scrapes that run themselves: a weekly full scrape and pre-meeting checks, with catch-up.
+
+APScheduler 3.x keeps jobs in memory, so it cannot know what was missed while the server was
+down; the runs recorded in the database can. At start-up each job's last scheduled time is
+compared with its last successful run, and anything missed runs once (missed runs coalesce:
+a missed weekly scrape also covers a missed pre-meeting check). Crontab weekdays are written
+as names (wed, fri): APScheduler 3 numbers them from Monday, unlike cron.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from .config import Settings
+from .db import open_db
+from .errors import ConfigError, ScrapeLocked
+
+logger = logging.getLogger(__name__)
+MISFIRE_GRACE = 6 * 3600  # a job late by a few hours (busy or sleeping machine) still runs
+SUCCESS = ("ok", "partial")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # "weekly" or "pre-meeting"
+    trigger: CronTrigger
+    upcoming_only: bool
+    cron: str
+
+
+def jobs(settings: Settings) -> list[Job]:
+    """The scheduled jobs from the settings' cron strings (local time, America/Chicago)."""
+    tz = ZoneInfo(settings.timezone)
+    out = []
+    specs = [("weekly", settings.weekly_cron, False)] + [
+        ("pre-meeting", cron, True) for cron in settings.premeeting_crons
+    ]
+    for name, cron, upcoming in specs:
+        try:
+            trigger = CronTrigger.from_crontab(cron, timezone=tz)
+        except ValueError as exc:
+            raise ConfigError(f"schedule {name} {cron!r}: {exc}") from None
+        out.append(Job(name, trigger, upcoming, cron))
+    return out
+
+
+def next_fire(job: Job, now: datetime) -> datetime | None:
+    return job.trigger.get_next_fire_time(None, now)
+
+
+def last_fire(job: Job, now: datetime) -> datetime | None:
+    """The latest scheduled time at or before `now` (looking back up to five weeks)."""
+    t = job.trigger.get_next_fire_time(None, now - timedelta(days=35))
+    last = None
+    while t is not None and t <= now:
+        last = t
+        t = job.trigger.get_next_fire_time(t, t + timedelta(seconds=1))
+    return last
+
+
+def last_success(db, upcoming_only: bool) -> datetime | None:
+    """Start of the newest successful scrape that covers a job (a full one covers both)."""
+    sql = (
+        "select max(started_at) as t from scrape_runs "
+        "where kind = 'scrape' and outcome in ('ok', 'partial')"
+    )
+    row = next(db.query(sql if upcoming_only else sql + " and coalesce(job, '') != 'pre-meeting'"))
+    return datetime.fromisoformat(row["t"]) if row["t"] else None
+
+
+def missed(db, settings: Settings, now: datetime) -> Job | None:
+    """The one job to run now to catch up, or None. A missed full scrape wins."""
+    due = []
+    for job in jobs(settings):
+        fired = last_fire(job, now)
+        done = last_success(db, job.upcoming_only)
+        if fired is not None and (done is None or done < fired):
+            due.append(job)
+    if not due:
+        return None
+    return next((j for j in due if not j.upcoming_only), due[0])
+
+
+def run_job(settings: Settings, name: str, upcoming_only: bool) -> None:
+    """One scheduled update: scrape, process, match; a held lock or an error is recorded."""
+    from .pipeline import update
+
+    db = open_db(settings.db_path)
+    try:
+        run, matched = update(db, settings, upcoming_only=upcoming_only, progress=False, job=name)
+        logger.info("job %s: scrape %s (%s)", name, run.outcome, run.message or "no errors")
+    except ScrapeLocked as exc:
+        logger.warning("job %s skipped: %s", name, exc)
+    except Exception:  # the scheduler thread must survive anything a run throws
+        logger.exception("job %s crashed", name)
+    finally:
+        db.conn.close()
+
+
+def build(settings: Settings, blocking: bool = False):
+    """A scheduler with every job, coalescing missed runs, with a grace of hours."""
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(
+        timezone=ZoneInfo(settings.timezone),
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
+    )
+    for i, job in enumerate(jobs(settings)):
+        scheduler.add_job(
+            run_job,
+            job.trigger,
+            args=[settings, job.name, job.upcoming_only],
+            id=f"{job.name}-{i}",
+            name=f"{job.name} ({job.cron})",
+        )
+    return scheduler
+
+
+def catch_up(scheduler, settings: Settings, now: datetime | None = None) -> Job | None:
+    """Queue one run now for whatever was missed while nothing was running."""
+    now = now or datetime.now(ZoneInfo(settings.timezone))
+    db = open_db(settings.db_path)
+    try:
+        job = missed(db, settings, now)
+    finally:
+        db.conn.close()
+    if job is not None:
+        logger.info("catching up: the %s scrape due %s did not run", job.name, last_fire(job, now))
+        scheduler.add_job(
+            run_job,
+            args=[settings, "catch-up", job.upcoming_only],
+            id="catch-up",
+            name=f"catch-up ({job.name})",
+        )
+    return job
