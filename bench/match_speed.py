@@ -44,8 +44,8 @@ ROUTINE = [
     "for the property located at {n} {street}.",
     "A Resolution approving the appointment of {name} to the Birmingham Park and Recreation Board "
     "for a term ending {year}.",
-    "A Resolution authorizing the Mayor to apply for and accept a grant from the U.S. Department of "
-    "Justice, Office of Community Oriented Policing Services, in the amount of ${money}.",
+    "A Resolution authorizing the Mayor to apply for and accept a grant from the U.S. Department "
+    "of Justice, Office of Community Oriented Policing Services, in the amount of ${money}.",
     "A Resolution setting a public hearing on the application of {vendor} for a 020 - Restaurant "
     "Retail Liquor license to be used at {n} {street}.",
     "A Resolution authorizing the Mayor to execute a Notice of Award to {vendor} for the paving of "

@@ -335,7 +335,7 @@ class Matcher:
     # ------------------------------------------------------------------ matching
 
     def match(self, text: str) -> list[Candidate]:
-        """Candidates for a short text (an agenda item): one per commitment that reaches its threshold."""
+        """Candidates for a short text (an agenda item), one per commitment at its threshold."""
         occurrences = self._scan(text)
         if not occurrences:
             return []
@@ -410,7 +410,7 @@ class Matcher:
                 return [
                     (s, e)
                     for s, e in spans.get(i, ())
-                    if (exact is None or exact.fullmatch(text, s, e))
+                    if (exact is None or exact.match(text, s, e))
                     and not any(s < be and bs < e for bs, be in blocked)
                 ]
 

@@ -37,7 +37,14 @@ class Run:
     def __post_init__(self) -> None:
         self.id = (
             self.db["scrape_runs"]
-            .insert({"source_id": self.source_id, "kind": self.kind, "started_at": utcnow()})
+            .insert(
+                {
+                    "source_id": self.source_id,
+                    "kind": self.kind,
+                    "job": self.job,
+                    "started_at": utcnow(),
+                }
+            )
             .last_pk
         )
 

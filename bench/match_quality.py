@@ -1,0 +1,185 @@
+"""Quality of tracker.matching on the labelled corpus (tests/fixtures/match_corpus.yaml).
+
+Runs Matcher.match over every item and prints, at item level, precision, recall and F1 per
+commitment and overall, stance accuracy, candidates proposed from decoys, and the misses and
+false positives. Targets (kept by tests/test_matching.py): recall >= 0.90, precision >= 0.80,
+every contrary item proposed as contrary, no candidate from a decoy.
+
+Overall, item level: a relevant item is found when the matcher proposes at least one of its
+commitments; an item with proposals counts towards precision when one of them is right.
+Per commitment: TP/FP/FN by commitment id over (item, commitment) pairs.
+Usage: python bench/match_quality.py [--corpus PATH] [--rules data/commitments.yaml] [--quiet]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tracker.catalog import COMMITMENT_IDS, COMMITMENTS_FILE, load_commitments  # noqa: E402
+from tracker.matching import Matcher  # noqa: E402
+
+CORPUS = ROOT / "tests" / "fixtures" / "match_corpus.yaml"
+TARGETS = {"recall": 0.90, "precision": 0.80}
+
+
+@dataclass
+class Result:
+    relevant: int = 0
+    found: int = 0
+    proposing: int = 0  # items with at least one candidate
+    proposing_right: int = 0  # ... one of which is a labelled commitment
+    tp: Counter = field(default_factory=Counter)
+    fp: Counter = field(default_factory=Counter)
+    fn: Counter = field(default_factory=Counter)
+    stance_pairs: int = 0
+    stance_right: int = 0
+    misses: list[tuple[str, str]] = field(default_factory=list)  # (item id, commitment)
+    false_positives: list[tuple[str, str, str]] = field(default_factory=list)  # + label
+    wrong_stance: list[tuple[str, str, str]] = field(default_factory=list)  # + stance given
+    contrary_missed: list[str] = field(default_factory=list)
+    decoy_candidates: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.relevant if self.relevant else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.proposing_right / self.proposing if self.proposing else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _stance_of(item: dict, commitment_id: str) -> str | None:
+    stance = item.get("stance")
+    return stance.get(commitment_id) if isinstance(stance, dict) else stance
+
+
+def evaluate(items: list[dict], matcher: Matcher) -> Result:
+    """Score the matcher on labelled items (see the module docstring for the definitions)."""
+    result = Result()
+    for item in items:
+        ident = str(item.get("id", "?"))
+        wanted = set(item.get("commitments") or []) if item["label"] == "relevant" else set()
+        proposed = {c.commitment_id: c for c in matcher.match(item["text"])}
+        if proposed:
+            result.proposing += 1
+            result.proposing_right += bool(wanted & proposed.keys())
+        for cid in proposed.keys() - wanted:
+            result.fp[cid] += 1
+            result.false_positives.append((ident, cid, item["label"]))
+            if item["label"] == "decoy":
+                result.decoy_candidates.append((ident, cid))
+        if not wanted:
+            continue
+        result.relevant += 1
+        hits = wanted & proposed.keys()
+        result.found += bool(hits)
+        for cid in sorted(wanted):
+            if cid in hits:
+                result.tp[cid] += 1
+            else:
+                result.fn[cid] += 1
+                result.misses.append((ident, cid))
+        for cid in sorted(hits):
+            expected = _stance_of(item, cid)
+            if expected not in ("supports", "contrary"):
+                continue
+            result.stance_pairs += 1
+            if proposed[cid].stance == expected:
+                result.stance_right += 1
+            else:
+                result.wrong_stance.append((ident, cid, proposed[cid].stance))
+        contrary = [cid for cid in wanted if _stance_of(item, cid) == "contrary"]
+        if contrary and not any(
+            cid in proposed and proposed[cid].stance == "contrary" for cid in contrary
+        ):
+            result.contrary_missed.append(ident)
+    return result
+
+
+def load_items(path: Path) -> list[dict]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data["items"] if isinstance(data, dict) else data
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def report(result: Result, items: list[dict], quiet: bool = False) -> None:
+    labels = Counter(i["label"] for i in items)
+    print(f"corpus: {len(items)} items ({', '.join(f'{n} {k}' for k, n in labels.items())})")
+    print(f"\n{'commitment':32} {'TP':>4} {'FP':>4} {'FN':>4}   {'P':>5} {'R':>5} {'F1':>5}")
+    for cid in COMMITMENT_IDS:
+        tp, fp, fn = result.tp[cid], result.fp[cid], result.fn[cid]
+        p, r, f = _prf(tp, fp, fn)
+        print(f"{cid:32} {tp:4} {fp:4} {fn:4}   {p:5.2f} {r:5.2f} {f:5.2f}")
+    tp, fp, fn = (sum(c.values()) for c in (result.tp, result.fp, result.fn))
+    p, r, f = _prf(tp, fp, fn)
+    print(f"{'all (item, commitment) pairs':32} {tp:4} {fp:4} {fn:4}   {p:5.2f} {r:5.2f} {f:5.2f}")
+    print(
+        f"\noverall, item level: precision {result.precision:.3f} "
+        f"({result.proposing_right}/{result.proposing}), recall {result.recall:.3f} "
+        f"({result.found}/{result.relevant}), F1 {result.f1:.3f}"
+    )
+    accuracy = result.stance_right / result.stance_pairs if result.stance_pairs else 1.0
+    print(f"stance accuracy (found pairs): {accuracy:.3f} ({result.stance_right}/"
+          f"{result.stance_pairs})")  # fmt: skip
+    print(f"contrary items not proposed as contrary: {len(result.contrary_missed)}")
+    print(f"candidates proposed from decoys: {len(result.decoy_candidates)} (target 0)")
+    if not quiet:
+        by_id = {str(i.get("id")): i for i in items}
+
+        def show(ident: str) -> str:
+            text = " ".join(by_id[ident]["text"].split())
+            return text[:110] + ("…" if len(text) > 110 else "")
+
+        sections = [
+            ("misses (item, commitment)", [(i, c) for i, c in result.misses]),
+            ("false positives (item, commitment, label)", result.false_positives),
+            ("wrong stance (item, commitment, proposed)", result.wrong_stance),
+            ("contrary items not proposed as contrary", [(i,) for i in result.contrary_missed]),
+        ]
+        for title, rows in sections:
+            print(f"\n{title}: {len(rows)}")
+            for row in rows:
+                print(f"  {' '.join(row)}  | {show(row[0])}")
+    ok = (
+        result.recall >= TARGETS["recall"]
+        and result.precision >= TARGETS["precision"]
+        and not result.contrary_missed
+        and not result.decoy_candidates
+    )
+    print(f"\ntargets (R>={TARGETS['recall']}, P>={TARGETS['precision']}, contrary, no decoy): "
+          f"{'met' if ok else 'NOT met'}")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--rules", type=Path, default=COMMITMENTS_FILE)
+    parser.add_argument("--quiet", action="store_true", help="figures only, no item lists")
+    args = parser.parse_args()
+    items = load_items(args.corpus)
+    result = evaluate(items, Matcher.from_commitments(load_commitments(args.rules)))
+    report(result, items, args.quiet)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

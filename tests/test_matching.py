@@ -1,0 +1,353 @@
+"""Tests for tracker/matching.py: the catalogue's rules on clerk-style texts, and the engine."""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tracker.catalog import COMMITMENT_IDS, Rules, load_commitments
+from tracker.matching import PASSAGE_MAX, Candidate, Matcher
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CORPUS = FIXTURES / "match_corpus.yaml"
+
+HSI_MOU = (
+    "CONSENT ITEM 14. A Resolution authorizing the Mayor to execute a Memorandum of "
+    "Understanding between the City of Birmingham, on behalf of the Birmingham Police "
+    "Department, and the U.S. Department of Homeland Security, Immigration and Customs "
+    "Enforcement, Homeland Security Investigations (HSI), for the cross-designation of "
+    "Birmingham police officers as Customs Officers. (Submitted by the Mayor) (Recommended by "
+    "the Public Safety Committee)**"
+)
+WELCOMING = (
+    "ITEM 22. A Resolution authorizing the Mayor to execute a membership agreement with "
+    "Welcoming America, Inc., for the City of Birmingham to join America's Welcoming network, "
+    "through the Office of Social Justice and Racial Equity. (Submitted by the Mayor)**"
+)
+
+
+@cache
+def matcher() -> Matcher:
+    return Matcher.from_commitments(load_commitments())
+
+
+def ids(candidates: list[Candidate]) -> set[str]:
+    return {c.commitment_id for c in candidates}
+
+
+def only(commitment_id: str, rules: dict) -> Matcher:
+    """A matcher with one commitment whose rules are `rules` (to test the engine alone)."""
+    base = next(c for c in load_commitments() if c.id == commitment_id)
+    return Matcher.from_commitments([base.model_copy(update={"rules": Rules(**rules)})])
+
+
+# ------------------------------------------------------------- the catalogue's rules
+
+
+def test_hsi_cross_designation_mou_is_contrary_to_police_not_immigration_agents():
+    found = {c.commitment_id: c for c in matcher().match(HSI_MOU)}
+    police = found["police-not-immigration-agents"]
+    assert police.stance == "contrary"
+    assert "Homeland Security Investigations" in police.terms
+    assert any("Homeland Security Investigations" in r for r in police.rules)
+    assert found["no-city-resources-for-ice"].stance == "contrary"
+    assert "sanctuary-task-force" not in found  # an ICE task force is not the sanctuary one
+
+
+def test_welcoming_america_membership_supports_welcoming_integration():
+    found = {c.commitment_id: c for c in matcher().match(WELCOMING)}
+    assert found["welcoming-integration"].stance == "supports"
+    assert found["welcoming-integration"].score >= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A Resolution authorizing the purchase of an ice machine for the Police Department "
+        "training academy under an existing agreement.",
+        "A Resolution approving an Agreement with the Birmingham Ice Rink at the BJCC for "
+        "police officer skating lessons.",
+        "CONSENT ITEM 3. A RESOLUTION APPROVING AN AGREEMENT FOR ICE MACHINE MAINTENANCE AT THE "
+        "POLICE TRAINING ACADEMY.",
+        "NOTICE OF POLICE SERVICE AGREEMENT WITH THE OFFICE OF JUSTICE PROGRAMS (Memorandum)",
+        "A Resolution approving the Birmingham Police Department Task Force agreement for the "
+        "POLICE ATHLETIC LEAGUE and the SERVICE AWARDS.",
+    ],
+)
+def test_ice_never_matches_ice_machines_rinks_or_inside_police(text):
+    assert matcher().match(text) == []
+
+
+def test_new_sanctuary_baptist_church_street_closure_matches_nothing():
+    text = (
+        "CONSENT ITEM 31. A Resolution approving the temporary closure of 14th Street North "
+        "between 4th and 5th Avenues North on Sunday, June 8, 2025, for the New Sanctuary "
+        "Baptist Church homecoming and community picnic for immigrant and refugee families "
+        "welcome. (Submitted by Councilor Tate)**"
+    )
+    found = ids(matcher().match(text))
+    assert not found & {"declare-sanctuary", "sanctuary-ordinance", "sanctuary-task-force"}
+    plain = (
+        "CONSENT ITEM 31. A Resolution approving the temporary closure of 14th Street North for "
+        "the New Sanctuary Baptist Church homecoming. (Submitted by Councilor Tate)**"
+    )
+    assert matcher().match(plain) == []
+
+
+def test_stormwater_detention_pond_matches_nothing():
+    text = (
+        "ITEM 9. A Resolution awarding a contract to Dunn Construction Company for the "
+        "construction of a stormwater detention pond at the City jail site on 3rd Avenue North, "
+        "custody of the site to remain with the City. (Submitted by the Mayor)**"
+    )
+    assert matcher().match(text) == []
+
+
+ENGLAND = (
+    "Birmingham City Council, Council House, Victoria Square, Birmingham B1 1BB. Motion "
+    "moved by the Lord Mayor: that this Council resolves that Birmingham becomes a City of "
+    "Sanctuary, a welcoming city for refugees and asylum seekers, and supports the City of "
+    "Sanctuary movement (cityofsanctuary.org)."
+)
+
+
+def test_birmingham_england_city_of_sanctuary_matches_nothing():
+    assert matcher().match(ENGLAND) == []
+    assert matcher().match_passages(ENGLAND + "\n\nRefugees and immigrants welcome.") == []
+
+
+def test_287_in_a_parcel_number_is_not_287g():
+    text = (
+        "CONSENT ITEM 5. A Resolution determining that the grass and weeds growing upon the "
+        "parcels at 1328 Princeton Avenue SW, Parcel ID 22-00-32-3-287-010.000, and 287 Pike "
+        "Road, Parcel ID 22-00-287-009-011.000, in police precinct 287, constitute a public "
+        "nuisance within the jail and detention district. (Submitted by the City Attorney)**"
+    )
+    assert matcher().match(text) == []
+    assert "287(g)" in " ".join(c.passage for c in matcher().match(text + " 287(g) agreement"))
+
+
+def test_hb_56_is_not_hb_560():
+    law = "A Resolution urging the Legislature to repeal HB 56, the 2011 immigration law."
+    assert "change-state-law" in ids(matcher().match(law))
+    other = "A Resolution supporting HB 560 on immigration of honeybees to Alabama apiaries."
+    assert "change-state-law" not in ids(matcher().match(other))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HSI_MOU,
+        WELCOMING,
+        "A Resolution authorizing an agreement with LanguageLine Solutions for telephone "
+        "interpretation services for limited English proficient residents.",
+        "A Resolution of the Council of the City of Birmingham in support of Deferred Action "
+        "for Childhood Arrivals (DACA) and urging Congress to act.",
+    ],
+)
+def test_passage_offsets_point_at_a_matched_term(text):
+    for cand in matcher().match(text):
+        assert text[cand.start : cand.end] == cand.passage
+        assert 0 < len(cand.passage) <= PASSAGE_MAX
+        assert any(term in cand.passage for term in cand.terms)
+
+
+def test_passage_of_a_long_text_is_the_sentence_with_the_term():
+    filler = "The Council heard reports from the Department of Public Works on paving. " * 8
+    relevant = (
+        "The Mayor announced that the City has joined Welcoming America and will open an "
+        "Office of Immigrant Affairs. "
+    )
+    text = filler + relevant + filler
+    (cand,) = [c for c in matcher().match(text) if c.commitment_id == "welcoming-integration"]
+    assert text[cand.start : cand.end] == cand.passage
+    assert len(cand.passage) <= PASSAGE_MAX
+    assert relevant.strip() in cand.passage
+    assert cand.start >= len(filler) - PASSAGE_MAX
+
+
+def test_match_passages_points_at_the_right_paragraph_of_long_minutes():
+    minutes = (FIXTURES / "text" / "minutes-2020-06-23.txt").read_text(encoding="utf-8")
+    paragraph = (
+        "ITEM 15.\n"
+        "RESOLUTION NO. 1252-20\n"
+        "BE IT RESOLVED by the Council of the City of Birmingham that the Mayor be authorized\n"
+        "to execute a Memorandum of Agreement with the U.S. Department of Homeland Security,\n"
+        "Homeland Security Investigations, for the assignment of Birmingham Police Department\n"
+        "officers to the HSI task force."
+    )
+    cut = minutes.index("ITEM 10.")
+    text = minutes[:cut] + paragraph + "\n\n" + minutes[cut:]
+    found = {c.commitment_id: c for c in matcher().match_passages(text)}
+    police = found["police-not-immigration-agents"]
+    assert police.stance == "contrary"
+    assert text[police.start : police.end] == police.passage
+    assert cut <= police.start and police.end <= cut + len(paragraph)
+    assert "Homeland Security" in police.passage
+    assert matcher().match_passages(minutes) == []
+
+
+def test_match_passages_joins_the_paragraphs_of_one_item_not_of_two():
+    text = (
+        "ITEM 4.\n\nBE IT RESOLVED that the Mayor execute an agreement with Homeland Security "
+        "Investigations.\n\nThe resolution was read by the City Clerk; the Police Department "
+        "answered questions.\n\n"
+        "ITEM 5.\n\nBE IT RESOLVED that the Mayor execute a contract for Spanish lessons.\n\n"
+        "ITEM 6.\n\nBE IT RESOLVED that the City translate the council website for residents.\n"
+    )
+    found = ids(matcher().match_passages(text))
+    assert "police-not-immigration-agents" in found
+    assert "language-access" not in found  # "Spanish" (item 5) and "residents" (item 6)
+
+
+def test_fts_terms_cover_what_matches():
+    m = matcher()
+    assert "Welcoming America" in m.fts_terms("welcoming-integration")
+    for cid in COMMITMENT_IDS:
+        assert m.fts_terms(cid)
+    for text in (HSI_MOU, WELCOMING):
+        for cand in m.match(text):
+            assert any(t.lower() in text.lower() for t in m.fts_terms(cand.commitment_id))
+    with pytest.raises(KeyError):
+        m.fts_terms("free-ice-cream")
+
+
+# ------------------------------------------------------------------ the engine
+
+
+def test_word_boundaries_prefixes_and_separators():
+    m = only(
+        "legal-defense",
+        {
+            "threshold": 1.0,
+            "patterns": [
+                {"any": ["esol", "refugee", "Trust Act", "cross designation"], "weight": 1.0},
+            ],
+        },
+    )
+    assert m.match("A resolution on street paving.") == []  # "esol" inside "resolution"
+    assert m.match("Services for refugees.")[0].terms == ["refugees"]
+    assert m.match("The Trust Action Plan.") == []  # "Act" is not a prefix: too short
+    assert m.match("ESOL classes").pop().terms == ["ESOL"]
+    assert m.match("the cross-\ndesignation of officers")[0].terms == ["cross-\ndesignation"]
+
+
+def test_case_sensitive_patterns_and_case_blind_with_any():
+    m = only(
+        "no-city-resources-for-ice",
+        {
+            "threshold": 1.0,
+            "patterns": [
+                {
+                    "any": [" ICE "],
+                    "with_any": ["agreement"],
+                    "case_sensitive": True,
+                    "weight": 1.0,
+                }
+            ],
+        },
+    )
+    assert ids(m.match("AN AGREEMENT WITH ICE FOR BED SPACE")) == {"no-city-resources-for-ice"}
+    assert m.match("An agreement for Ice delivery") == []
+    assert m.match("AN AGREEMENT ON POLICE NOTICES") == []
+
+
+def test_local_decoy_voids_only_the_terms_inside_it():
+    rules = {
+        "threshold": 1.0,
+        "patterns": [{"any": ["sanctuary"], "weight": 1.0}],
+        "decoys": ["Sanctuary Baptist Church", "Lord Mayor"],
+    }
+    m = only("declare-sanctuary", rules)
+    assert m.match("Street closure for the Sanctuary Baptist Church.") == []
+    both = "Closure for Sanctuary Baptist Church. Council affirms the 2017 sanctuary resolution."
+    (cand,) = m.match(both)
+    assert cand.terms == ["sanctuary"]  # not "Sanctuary", inside the church's name
+    # a decoy that contains none of the commitment's phrases cancels the whole text
+    assert m.match("The Lord Mayor spoke on sanctuary.") == []
+
+
+def test_exclude_if_any_drops_the_text():
+    rules = {
+        "threshold": 1.0,
+        "patterns": [{"any": ["sanctuary city"], "weight": 1.0}],
+        "exclude_if_any": ["West Midlands"],
+    }
+    m = only("declare-sanctuary", rules)
+    assert m.match("Birmingham, a sanctuary city.")
+    assert m.match("Birmingham, West Midlands, a sanctuary city.") == []
+
+
+def test_weights_add_up_to_the_threshold_and_stance_follows_the_heavier_side():
+    rules = {
+        "threshold": 1.0,
+        "patterns": [
+            {"any": ["refugee"], "weight": 0.6},
+            {"any": ["resettlement"], "weight": 0.6},
+            {"any": ["deportation"], "weight": 1.5, "stance": "contrary"},
+        ],
+    }
+    m = only("welcoming-integration", rules)
+    assert m.match("refugee services") == []
+    (cand,) = m.match("refugee resettlement")
+    assert (cand.score, cand.stance) == (1.2, "supports")
+    (cand,) = m.match("refugee resettlement and deportation")
+    assert cand.stance == "contrary" and "deportation" in cand.passage
+    assert len(cand.rules) == 3
+
+
+def test_with_any_must_be_in_the_same_text():
+    rules = {
+        "threshold": 1.0,
+        "patterns": [{"any": ["task force"], "with_any": ["immigrant"], "weight": 1.0}],
+    }
+    m = only("sanctuary-task-force", rules)
+    assert m.match("A task force on potholes.") == []
+    assert ids(m.match("A task force for immigrant residents.")) == {"sanctuary-task-force"}
+
+
+# ------------------------------------------------------------------ the labelled corpus
+
+
+def load_corpus() -> list[dict]:
+    data = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+    return data["items"] if isinstance(data, dict) else data
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="no labelled corpus yet")
+def test_corpus_quality_targets():
+    """The targets bench/match_quality.py prints, kept by CI."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    from match_quality import TARGETS, evaluate
+
+    result = evaluate(load_corpus(), matcher())
+    assert result.recall >= TARGETS["recall"], result.misses
+    assert result.precision >= TARGETS["precision"], result.false_positives
+    assert result.contrary_missed == [], "contrary items not proposed as contrary"
+    assert result.decoy_candidates == [], "candidates proposed from decoys"
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="no labelled corpus yet")
+def test_fts_recall_finds_every_corpus_item_the_matcher_proposes():
+    """The caller's FTS5 recall query (quoted fts_terms, porter tokenizer) loses nothing."""
+    items = load_corpus()
+    conn = sqlite3.connect(":memory:")
+    conn.execute(
+        "create virtual table t using fts5(text, tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    conn.executemany(
+        "insert into t(rowid, text) values (?, ?)", enumerate(i["text"] for i in items)
+    )
+    m = matcher()
+    for cid in COMMITMENT_IDS:
+        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in m.fts_terms(cid))
+        recalled = {r for (r,) in conn.execute("select rowid from t where t match ?", [query])}
+        for n, item in enumerate(items):
+            if cid in ids(m.match(item["text"])):
+                assert n in recalled, (item.get("id"), cid)
