@@ -12,7 +12,7 @@ from ..catalog import sync
 from ..config import Settings
 from ..db import open_db
 from ..i18n import TRANSLATIONS_DIR, LanguagePrefix, compile_catalogs, url_in
-from . import filters, ops, public
+from . import about, filters, ops, public, records
 from .database import close_db
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     filters.register(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(records.bp)
+    app.register_blueprint(about.bp)
 
     @app.context_processor
     def _freshness() -> dict:
