@@ -84,3 +84,32 @@ def test_bad_as_of_date_is_explained(client):
     soup = page(client, "/commitments/municipal-id?as_of=June-2019", 400)
     assert "June-2019" in soup.select_one("main").get_text()
     assert "in the future" in page(client, "/?as_of=2999-01-01", 400).get_text()
+
+
+def test_pages_carry_etags_answer_304_and_change_when_the_data_does(client, db):
+    first = client.get("/commitments/municipal-id")
+    etag = first.headers["ETag"]
+    assert first.headers["Last-Modified"]
+    again = client.get("/commitments/municipal-id", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    spanish = client.get("/es/commitments/municipal-id")
+    assert spanish.headers["ETag"] != etag  # the language is part of the page
+
+    from datetime import date
+
+    from tracker.status import record_event
+
+    with db.conn:
+        record_event(
+            db, "municipal-id", "in-progress", date(2026, 6, 1), "Ordinance introduced.", who="t"
+        )
+    changed = client.get("/commitments/municipal-id", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert "Ordinance introduced." in changed.get_data(as_text=True)
+
+
+def test_pages_send_a_content_security_policy_without_inline_styles(client):
+    response = client.get("/")
+    assert "style-src 'self'" in response.headers["Content-Security-Policy"]
+    soup = BeautifulSoup(response.data, "lxml")
+    assert not soup.select("[style]") and not soup.select("style")

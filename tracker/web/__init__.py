@@ -13,6 +13,7 @@ from ..config import Settings
 from ..db import open_db
 from ..i18n import TRANSLATIONS_DIR, LanguagePrefix, compile_catalogs, url_in
 from . import about, filters, ops, public, records
+from .caching import PageCache
 from .database import close_db
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Babel(app, locale_selector=lambda: request.environ.get("tracker.lang", "en"))
     app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]
     filters.register(app)
+    PageCache(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(records.bp)

@@ -33,6 +33,18 @@ MADE_BY_LABELS = {
     "mayor": lazy_gettext("Mayor Bell"),
     "campaign": lazy_gettext("Campaign demand"),
 }
+STAGE_LABELS = {
+    "on-agenda": lazy_gettext("On the agenda"),
+    "heard": lazy_gettext("Heard; outcome not yet known"),
+    "meeting-cancelled": lazy_gettext("Meeting cancelled"),
+    "adopted": lazy_gettext("Adopted"),
+    "failed": lazy_gettext("Failed"),
+    "tabled": lazy_gettext("Tabled"),
+    "referred": lazy_gettext("Referred to committee"),
+    "deferred": lazy_gettext("Deferred"),
+    "withdrawn": lazy_gettext("Withdrawn"),
+    "amended": lazy_gettext("Amended"),
+}
 REASON_LABELS = {
     "stalled": lazy_gettext("No action for a long time"),
     "broken": lazy_gettext("Action against the promise"),
@@ -70,5 +82,6 @@ def register(app: Flask) -> None:
         STANCE_LABELS=STANCE_LABELS,
         MADE_BY_LABELS=MADE_BY_LABELS,
         REASON_LABELS=REASON_LABELS,
+        STAGE_LABELS=STAGE_LABELS,
         gettext=gettext,
     )

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from .. import status as status_mod
+from . import dashboard
 from .database import get_db
 
 bp = Blueprint("public", __name__)
@@ -35,12 +36,15 @@ def overview():
     counts: dict[str, int] = {}
     for _row, standing in rows:
         counts[standing.status] = counts.get(standing.status, 0) + 1
+    today = status_mod.today()
     return render_template(
         "overview.html",
         rows=rows,
         counts=counts,
         as_of=as_of,
-        today=status_mod.today(),
+        today=today,
+        upcoming=[] if as_of else dashboard.upcoming(db, today),
+        changes=dashboard.recent_changes(db, as_of or today),
     )
 
 

@@ -1,0 +1,72 @@
+"""Queries behind the overview: what is on the next agendas, and what changed lately."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlite_utils
+
+from ..evidence import stage
+
+# Where the council meets (birminghamal.gov clerk page): shown beside upcoming meetings.
+COUNCIL_PLACE = "Council Chambers, City Hall, 3rd floor, 710 North 20th Street, Birmingham"
+
+
+def upcoming(db: sqlite_utils.Database, today: date, limit: int = 3) -> list[dict]:
+    """The next meetings, each with its current agenda items matched to a commitment."""
+    meetings = list(
+        db.query(
+            """select * from meetings where date >= ? and hidden = 0
+               and status in ('tentative', 'confirmed', 'cancelled')
+               order by date, time limit ?""",
+            [today.isoformat(), limit],
+        )
+    )
+    for meeting in meetings:
+        rows = list(
+            db.query(
+                """select i.id as item_id, i.number, i.text, i.marker, i.outcome,
+                          i.outcome_provisional, e.id as evidence_id, e.commitment_id,
+                          e.stance, e.review_state, c.title_en, c.title_es
+                   from items i
+                   join documents d on d.id = i.document_id
+                   join evidence e on e.item_id = i.id and e.review_state != 'rejected'
+                   join commitments c on c.id = e.commitment_id
+                   where i.meeting_id = ? and d.version = (
+                       select max(version) from documents d2
+                       where d2.meeting_id = d.meeting_id and d2.kind = d.kind)
+                   order by i.number, c.position""",
+                [meeting["id"]],
+            )
+        )
+        items: dict[int, dict] = {}
+        for row in rows:
+            item = items.setdefault(
+                row["item_id"], {**row, "commitments": [], "stage": stage(row, meeting)}
+            )
+            item["commitments"].append(row)
+        meeting["matched"] = list(items.values())
+        meeting["place"] = COUNCIL_PLACE if meeting["body"] == "City Council" else None
+    return meetings
+
+
+def recent_changes(db: sqlite_utils.Database, as_of: date, limit: int = 8) -> list[dict]:
+    """Status events and accepted evidence, newest first, as of a day."""
+    day = as_of.isoformat()
+    rows = list(
+        db.query(
+            """select 'status' as kind, s.effective_date as date, s.commitment_id, s.status,
+                      s.note, s.note_es, null as title, null as title_es, null as stance,
+                      c.title_en as c_title_en, c.title_es as c_title_es
+               from status_events s join commitments c on c.id = s.commitment_id
+               where s.effective_date <= :day
+               union all
+               select 'evidence', e.date, e.commitment_id, null, e.snippet, e.snippet_es,
+                      e.title, e.title_es, e.stance, c.title_en, c.title_es
+               from evidence e join commitments c on c.id = e.commitment_id
+               where e.review_state = 'accepted' and e.stance != 'context' and e.date <= :day
+               order by date desc limit :limit""",
+            {"day": day, "limit": limit},
+        )
+    )
+    return rows
