@@ -113,3 +113,47 @@ def test_pages_send_a_content_security_policy_without_inline_styles(client):
     assert "style-src 'self'" in response.headers["Content-Security-Policy"]
     soup = BeautifulSoup(response.data, "lxml")
     assert not soup.select("[style]") and not soup.select("style")
+
+
+def test_cite_box_gives_a_permanent_link_and_apa_and_chicago_citations(client):
+    soup = page(client, "/commitments/declare-sanctuary/as-of/2020-01-15")
+    box = soup.select_one("section.cite")
+    link = "http://localhost/commitments/declare-sanctuary/as-of/2020-01-15"
+    assert box.select_one("a")["href"] == link
+    title = load_commitments()[0].title.en
+    assert box.select_one("#cite-apa").get_text() == (
+        f"Birmingham sanctuary promise tracker. (2020, January 15). {title}. {link}"
+    )
+    assert box.select_one("#cite-chicago").get_text() == (
+        f"\u201c{title}.\u201d Birmingham sanctuary promise tracker. January 15, 2020. {link}."
+    )
+    es = page(client, "/es/commitments/declare-sanctuary/as-of/2020-01-15")
+    assert "(2020, 15 de enero)" in es.select_one("#cite-apa").get_text()
+    assert es.select_one("section.cite a")["href"].startswith("http://localhost/es/")
+
+
+def test_commitment_page_has_open_graph_and_twitter_meta(client):
+    soup = page(client, "/commitments/police-not-immigration-agents")
+    og = {m["property"]: m["content"] for m in soup.select("meta[property]")}
+    assert og["og:title"] == load_commitments()[4].title.en
+    assert og["og:description"].startswith("Broken") or og["og:description"]
+    assert og["og:url"].startswith("http://localhost/commitments/police-not-immigration-agents")
+    assert soup.select_one("meta[name='twitter:card']")["content"] == "summary"
+
+
+def test_overview_has_a_status_chart_with_a_table_alternative(client):
+    soup = page(client, "/")
+    svg = soup.select_one("figure.chart svg")
+    assert svg["role"] == "img" and svg.select_one("title").get_text()
+    table = {
+        r.th.get_text(strip=True): int(r.td.get_text())
+        for r in soup.select("figure.chart table tbody tr")
+    }
+    assert sum(table.values()) == 15
+    assert table["Kept"] == len(soup.select("table.commitments .status-kept"))
+
+
+def test_recent_changes_list_status_events_newest_first(client):
+    soup = page(client, "/")
+    dates = [t["datetime"] for t in soup.select("ul.changes li time")]
+    assert dates and dates == sorted(dates, reverse=True)

@@ -6,9 +6,10 @@ import json
 from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 
 from .. import status as status_mod
+from ..evidence import stage
 from . import dashboard
 from .database import get_db
 
@@ -88,11 +89,21 @@ def _commitment_page(commitment_id: str, as_of: date | None):
         ev["source_urls"] = json.loads(ev["source_urls"] or "[]") or (
             [ev["source_url"]] if ev["source_url"] else []
         )
+    for ev in evidence + unreviewed:
+        if ev["item_id"]:
+            item = db["items"].get(ev["item_id"])
+            ev["meeting"] = db["meetings"].get(item["meeting_id"])
+            ev["stage"] = stage(item, ev["meeting"])
     by_id = {ev["id"]: ev for ev in evidence}
     for event in history:
         event["evidence"] = [by_id[i] for i in event["evidence_ids"] if i in by_id]
+    permalink = url_for(
+        "public.commitment_as_of", commitment_id=commitment_id, day=day, _external=True
+    )
     return render_template(
         "commitment.html",
+        permalink=permalink,
+        citations=citations(localized_title(row), standing.as_of, permalink),
         c=row,
         sources=json.loads(row["sources"]),
         standing=standing,
@@ -101,6 +112,22 @@ def _commitment_page(commitment_id: str, as_of: date | None):
         unreviewed=unreviewed,
         as_of=as_of,
     )
+
+
+def localized_title(row: dict) -> str:
+    return row["title_es"] if request.environ.get("tracker.lang") == "es" else row["title_en"]
+
+
+def citations(title: str, day: date, permalink: str) -> dict[str, str]:
+    """APA and Chicago citations of a commitment page as it stood on `day`."""
+    site = gettext("Birmingham sanctuary promise tracker")
+    spanish = request.environ.get("tracker.lang") == "es"
+    pattern = "d 'de' MMMM" if spanish else "MMMM d"
+    apa_date = f"{day.year}, {format_date(day, pattern)}"
+    return {
+        "apa": f"{site}. ({apa_date}). {title}. {permalink}",
+        "chicago": f"\u201c{title}.\u201d {site}. {format_date(day, 'long')}. {permalink}.",
+    }
 
 
 def _exists(db, commitment_id: str) -> bool:
