@@ -53,7 +53,7 @@ def test_hsi_cross_designation_mou_is_contrary_to_police_not_immigration_agents(
     police = found["police-not-immigration-agents"]
     assert police.stance == "contrary"
     assert "Homeland Security Investigations" in police.terms
-    assert any("Homeland Security Investigations" in r for r in police.rules)
+    assert all(any(f'"{t}"' in r for t in police.terms) for r in police.rules)
     assert found["no-city-resources-for-ice"].stance == "contrary"
     assert "sanctuary-task-force" not in found  # an ICE task force is not the sanctuary one
 
@@ -192,16 +192,23 @@ def test_match_passages_points_at_the_right_paragraph_of_long_minutes():
 
 
 def test_match_passages_joins_the_paragraphs_of_one_item_not_of_two():
-    text = (
+    one_item = (
         "ITEM 4.\n\nBE IT RESOLVED that the Mayor execute an agreement with Homeland Security "
-        "Investigations.\n\nThe resolution was read by the City Clerk; the Police Department "
-        "answered questions.\n\n"
-        "ITEM 5.\n\nBE IT RESOLVED that the Mayor execute a contract for Spanish lessons.\n\n"
-        "ITEM 6.\n\nBE IT RESOLVED that the City translate the council website for residents.\n"
+        "Investigations.\n\nThe Chief reported that two officers would be assigned.\n\n"
+        "ITEM 5.\n\nBE IT RESOLVED that the City resurface 3rd Avenue North.\n"
     )
-    found = ids(matcher().match_passages(text))
-    assert "police-not-immigration-agents" in found
-    assert "language-access" not in found  # "Spanish" (item 5) and "residents" (item 6)
+    (police,) = [
+        c
+        for c in matcher().match_passages(one_item)
+        if c.commitment_id == "police-not-immigration-agents"
+    ]
+    assert police.start < one_item.index("ITEM 5.")
+    two_items = (
+        "ITEM 4.\n\nBE IT RESOLVED that the City lease office space to Homeland Security "
+        "Investigations.\n\n"
+        "ITEM 5.\n\nBE IT RESOLVED that the City buy uniforms for two officers.\n"
+    )
+    assert "police-not-immigration-agents" not in ids(matcher().match_passages(two_items))
 
 
 def test_fts_terms_cover_what_matches():

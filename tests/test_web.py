@@ -117,6 +117,8 @@ def test_pages_send_a_content_security_policy_without_inline_styles(client):
 
 def test_cite_box_gives_a_permanent_link_and_apa_and_chicago_citations(client):
     soup = page(client, "/commitments/declare-sanctuary/as-of/2020-01-15")
+    assert len(soup.select("section.cite")) == 1
+    assert soup.title.get_text().startswith(load_commitments()[0].title.en)
     box = soup.select_one("section.cite")
     link = "http://localhost/commitments/declare-sanctuary/as-of/2020-01-15"
     assert box.select_one("a")["href"] == link
