@@ -84,7 +84,7 @@ def test_methodology_says_the_full_text_was_not_found_and_quotes_only_sourced_wo
 def test_a_rule_change_shows_a_second_version_with_what_changed(client, db, tmp_path):
     data = yaml.safe_load(COMMITMENTS_FILE.read_text())
     municipal = next(c for c in data["commitments"] if c["id"] == "municipal-id")
-    municipal["rules"]["patterns"][0]["any"].append("city identification card")
+    municipal["rules"]["patterns"][0]["any"].append("Magic City resident card")
     removed = municipal["rules"]["decoys"].pop(0) if municipal["rules"].get("decoys") else None
     changed = tmp_path / "commitments.yaml"
     changed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
@@ -97,8 +97,9 @@ def test_a_rule_change_shows_a_second_version_with_what_changed(client, db, tmp_
     assert "first version" in text(versions[0]) and "in use now" not in text(versions[0])
     second = versions[1]
     assert "March 2, 2027" in text(second) and "in use now" in text(second)
-    changes = {text(li).split(":")[0]: li for li in second.select("ul.changes > li") if ":" in text(li)}
-    assert "city identification card" in [
+    items = second.select("ul.rule-changes > li")
+    changes = {text(li).split(":")[0]: li for li in items if ":" in text(li)}
+    assert "Magic City resident card" in [
         x.get_text() for x in changes["Phrases added"].select("li")
     ]
     if removed:
@@ -150,7 +151,7 @@ def candidate(db, commitment_id="language-access") -> int:
 def test_corrections_empty_log_says_so_and_how_to_report(client):
     soup = page(client, "/corrections")
     assert "No corrections so far." in text(soup.select_one("main"))
-    assert "never deleted" in text(soup.select_one(".lede"))
+    assert "ever deleted" in text(soup.select_one(".lede"))
     report = soup.select_one("#report-heading").find_parent("section")
     assert "source" in text(report)
 
@@ -233,7 +234,7 @@ def scrape_run(db, failed=None, errors=(), finish=True):
 def test_sources_before_any_scrape(client):
     soup = page(client, "/sources")
     main = text(soup.main)
-    assert "have not been scraped yet" in main
+    assert "has succeeded yet" in main
     granicus = soup.select_one("#source-granicus")
     assert "Never" in text(granicus) and granicus.select_one("a[href^='https://']")
     assert "No run has been recorded yet." in main

@@ -495,6 +495,7 @@ def sources():
         without_text=without_text,
         without_text_total=without_text_total,
         runs=runs,
+        max_runs=RECENT_RUNS,
         KIND_LABELS=KIND_LABELS,
         JOB_LABELS=JOB_LABELS,
         OUTCOME_LABELS=OUTCOME_LABELS,
