@@ -31,8 +31,13 @@ WELCOMING = (
 
 
 @cache
+def catalogue() -> tuple:
+    return tuple(load_commitments())
+
+
+@cache
 def matcher() -> Matcher:
-    return Matcher.from_commitments(load_commitments())
+    return Matcher.from_commitments(catalogue())
 
 
 def ids(candidates: list[Candidate]) -> set[str]:
@@ -41,7 +46,7 @@ def ids(candidates: list[Candidate]) -> set[str]:
 
 def only(commitment_id: str, rules: dict) -> Matcher:
     """A matcher with one commitment whose rules are `rules` (to test the engine alone)."""
-    base = next(c for c in load_commitments() if c.id == commitment_id)
+    base = next(c for c in catalogue() if c.id == commitment_id)
     return Matcher.from_commitments([base.model_copy(update={"rules": Rules(**rules)})])
 
 
@@ -56,6 +61,16 @@ def test_hsi_cross_designation_mou_is_contrary_to_police_not_immigration_agents(
     assert all(any(f'"{t}"' in r for t in police.terms) for r in police.rules)
     assert found["no-city-resources-for-ice"].stance == "contrary"
     assert "sanctuary-task-force" not in found  # an ICE task force is not the sanctuary one
+
+
+def test_ending_the_hsi_agreement_supports_police_not_immigration_agents():
+    text = (
+        "A Resolution requesting that the Mayor give notice of termination of the Memorandum of "
+        "Understanding with Homeland Security Investigations under which two Birmingham Police "
+        "officers are cross-designated as Customs Officers. (Submitted by Councilor Tate)**"
+    )
+    found = {c.commitment_id: c for c in matcher().match(text)}
+    assert found["police-not-immigration-agents"].stance == "supports"
 
 
 def test_welcoming_america_membership_supports_welcoming_integration():

@@ -317,9 +317,10 @@ def test_document_without_text_says_so(rec_client, rec_db):
 def test_raw_download_serves_the_archived_bytes_inline(rec_client, rec_db, rec_settings):
     sha = item_sha(rec_db, HELD)
     response = rec_client.get(f"/documents/{sha}/raw")
-    response.close()  # the archived file is streamed
+    body = response.get_data()
+    response.close()  # the archived file is streamed from an open file
     assert response.status_code == 200
-    assert hashlib.sha256(response.data).hexdigest() == sha
+    assert hashlib.sha256(body).hexdigest() == sha
     assert response.mimetype == "application/pdf"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Disposition"].startswith("inline; filename=")

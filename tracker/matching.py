@@ -191,6 +191,13 @@ class _Phrase:
     key: str
     rx: re.Pattern[str]  # the phrase at a position of the lowercased text, with its end rule
 
+    def is_in(self, lower: str) -> bool:
+        """Is the phrase in this (short, lowercased) string, starting at a word boundary?"""
+        starts = [0, *(m.end() for m in re.finditer(r"\W+", lower))]
+        if not re.match(r"\w", self.key):
+            starts = range(len(lower))
+        return any(self.rx.match(lower, p) for p in starts)
+
 
 @dataclass(frozen=True)
 class _Pattern:
@@ -199,6 +206,8 @@ class _Pattern:
     weight: float
     stance: Stance
     label: str
+    any_set: frozenset[int]  # the same indexes as sets, for a quick "can it fire?"
+    with_set: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -273,13 +282,16 @@ class Matcher:
                     for k, a in any_keys
                 )  # fmt: skip
                 label = p.note or ", ".join(p.any[:3]) + ("…" if len(p.any) > 3 else "")
+                with_ids = tuple(index[k] for k in with_keys)
                 patterns.append(
                     _Pattern(
                         checks,
-                        tuple(index[k] for k in with_keys),
+                        with_ids,
                         p.weight,
                         p.stance,
                         " ".join(label.split()),
+                        frozenset(i for i, _ in checks),
+                        frozenset(with_ids),
                     )
                 )
                 own.update(index[k] for k, _ in any_keys)
@@ -287,7 +299,7 @@ class Matcher:
                 trigger_keys.update(k for k, _ in any_keys)
             local, generic = set(), set()
             for d in decoys:
-                inside = any(self._found_in(i, d) for i in own)
+                inside = any(self._phrases[i].is_in(d) for i in own)
                 (local if inside else generic).add(index[d])
             terms: dict[str, str] = {}
             for p in c.rules.patterns:
@@ -309,12 +321,6 @@ class Matcher:
         self._by_id = {r.id: r for r in self._rules}
         self._trigger_rx = _combined_rx({k: units_of[k] for k in trigger_keys})
         self._all_rx = _combined_rx(units_of)
-
-    def _found_in(self, i: int, lower: str) -> bool:
-        """Is phrase i in this lowercased text, at a word start?"""
-        phrase = self._phrases[i]
-        start = r"(?<!\w)" if re.match(r"\w", phrase.key) else ""
-        return re.search(start + phrase.rx.pattern, lower) is not None
 
     @classmethod
     def from_commitments(cls, commitments: Sequence[Commitment]) -> Matcher:
@@ -405,21 +411,18 @@ class Matcher:
             if not rules.generic_decoys.isdisjoint(present):
                 continue
             blocked = [sp for d in rules.local_decoys if d in spans for sp in spans[d]]
-
-            def live(i: int, exact: re.Pattern[str] | None = None, blocked=blocked):
-                return [
-                    (s, e)
-                    for s, e in spans.get(i, ())
-                    if (exact is None or exact.match(text, s, e))
-                    and not any(s < be and bs < e for bs, be in blocked)
-                ]
-
             fired = []
             for pat in rules.patterns:
-                hits = sorted(h for i, exact in pat.any for h in live(i, exact))
+                if pat.any_set.isdisjoint(present) or (
+                    pat.with_set and pat.with_set.isdisjoint(present)
+                ):
+                    continue
+                hits = sorted(
+                    h for i, exact in pat.any for h in _live(text, spans, i, exact, blocked)
+                )
                 if not hits:
                     continue
-                co = sorted(h for i in pat.with_any for h in live(i)) if pat.with_any else []
+                co = sorted(h for i in pat.with_any for h in _live(text, spans, i, None, blocked))
                 if pat.with_any and not co:
                     continue
                 fired.append((pat, hits, co))
@@ -456,6 +459,22 @@ class Matcher:
                 why += f' with "{_flat(text[cs[0][0] : cs[0][1]])}"'
             rules.append(f"{p.label} ({p.stance} {p.weight:g}: {why})")
         return Candidate(commitment_id, score, stance, terms, rules, start, end, text[start:end])
+
+
+def _live(
+    text: str,
+    spans: dict[int, list[tuple[int, int]]],
+    i: int,
+    exact: re.Pattern[str] | None,
+    blocked: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """Occurrences of phrase i that count: right case, not inside a local decoy."""
+    return [
+        (s, e)
+        for s, e in spans.get(i, ())
+        if (exact is None or exact.match(text, s, e))
+        and not any(s < be and bs < e for bs, be in blocked)
+    ]
 
 
 def _flat(s: str) -> str:

@@ -94,9 +94,10 @@ def _labels() -> dict:
 
 def local_time(value: str | None) -> str:
     """'09:30' as the reader's language writes a time ("9:30 AM", "9:30")."""
-    if not value:
-        return ""
-    return format_time(time.fromisoformat(value), "short", locale=get_locale())
+    try:
+        return format_time(time.fromisoformat(value or ""), "short", locale=get_locale())
+    except ValueError:
+        return value or ""
 
 
 # --- meetings -------------------------------------------------------------------------------
@@ -119,7 +120,6 @@ def meetings():
     return render_template(
         "meetings.html",
         by_year=[(y, list(group)) for y, group in groupby(rows, key=lambda r: r["date"][:4])],
-        count=len(rows),
         year=year,
         years=years,
         show_hidden=show_hidden,
