@@ -325,7 +325,11 @@ def test_documents_without_text_are_listed(client, db):
     assert len(rows) == 1
     row = rows[0]
     assert "Regular Meeting" in text(row.th) and "September 15, 2026" in text(row.th)
-    assert [text(td) for td in row.select("td")[:3]] == ["Minutes", "Encrypted", "PDF is encrypted"]
+    assert [text(td) for td in row.select("td")[:3]] == [
+        "Minutes",
+        "Encrypted: the text cannot be read",
+        "PDF is encrypted",
+    ]
     assert "me" * 6 in text(row)
     counts = [text(td) for td in soup.select("#source-granicus tbody td")]
     assert counts[:2] == ["1", "3"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlite_utils
 
 from .config import Settings
@@ -13,25 +11,10 @@ from .scrape import scrape
 
 
 def update(
-    db: sqlite_utils.Database,
-    settings: Settings,
-    *,
-    since: date | None = None,
-    refresh: bool = False,
-    upcoming_only: bool = False,
-    progress: bool | None = None,
-    job: str | None = None,
+    db: sqlite_utils.Database, settings: Settings, **scrape_options
 ) -> tuple[Run, Run | None]:
-    """Scrape, then re-match if any document is new or changed; return both runs."""
-    run = scrape(
-        db,
-        settings,
-        since=since,
-        refresh=refresh,
-        upcoming_only=upcoming_only,
-        progress=progress,
-        job=job,
-    )
+    """Scrape (options as for `scrape`), then re-match if any document is new or changed."""
+    run = scrape(db, settings, **scrape_options)
     matched = None
     if run.new_documents or run.changed_documents:
         matched = match_run(db)

@@ -47,13 +47,6 @@ OUTCOME_LABELS = {
     "running": lazy_gettext("Running"),
     "interrupted": lazy_gettext("Interrupted"),
 }
-EXTRACT_LABELS = {
-    "no-text": lazy_gettext("No text layer (a scan?)"),
-    "encrypted": lazy_gettext("Encrypted"),
-    "broken": lazy_gettext("Damaged file"),
-    "unsupported": lazy_gettext("Unsupported format"),
-    "missing": lazy_gettext("Missing from the archive"),
-}
 REVIEW_LABELS = {
     "accepted": lazy_gettext("Accepted as evidence"),
     "rejected": lazy_gettext("Rejected"),
@@ -499,6 +492,5 @@ def sources():
         KIND_LABELS=KIND_LABELS,
         JOB_LABELS=JOB_LABELS,
         OUTCOME_LABELS=OUTCOME_LABELS,
-        EXTRACT_LABELS=EXTRACT_LABELS,
         DOCUMENT_KINDS=DOCUMENT_KINDS,
     )

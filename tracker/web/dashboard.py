@@ -7,9 +7,7 @@ from datetime import date
 import sqlite_utils
 
 from ..evidence import stage
-
-# Where the council meets (birminghamal.gov clerk page): shown beside upcoming meetings.
-COUNCIL_PLACE = "Council Chambers, City Hall, 3rd floor, 710 North 20th Street, Birmingham"
+from .filters import meeting_place
 
 
 def upcoming(db: sqlite_utils.Database, today: date, limit: int = 3) -> list[dict]:
@@ -46,7 +44,7 @@ def upcoming(db: sqlite_utils.Database, today: date, limit: int = 3) -> list[dic
             )
             item["commitments"].append(row)
         meeting["matched"] = list(items.values())
-        meeting["place"] = COUNCIL_PLACE if meeting["body"] == "City Council" else None
+        meeting["place"] = meeting_place(meeting)
     return meetings
 
 

@@ -45,6 +45,16 @@ STAGE_LABELS = {
     "withdrawn": lazy_gettext("Withdrawn"),
     "amended": lazy_gettext("Amended"),
 }
+EXTRACT_LABELS = {
+    "pending": lazy_gettext("Not processed yet"),
+    "ok": lazy_gettext("Text extracted"),
+    "partial": lazy_gettext("Text partly extracted"),
+    "no-text": lazy_gettext("No text layer (a scan)"),
+    "encrypted": lazy_gettext("Encrypted: the text cannot be read"),
+    "broken": lazy_gettext("Damaged file"),
+    "unsupported": lazy_gettext("File type not supported"),
+    "missing": lazy_gettext("File missing from the archive"),
+}
 REASON_LABELS = {
     "stalled": lazy_gettext("No action for a long time"),
     "broken": lazy_gettext("Action against the promise"),
@@ -59,6 +69,15 @@ def localized(row: dict, field: str) -> str:
         if row.get(key):
             return row[key]
     return ""
+
+
+def meeting_place(meeting: dict) -> str | None:
+    """Where the meeting is held, when the records say so (the clerk's page for the council)."""
+    if "virtual" in meeting["title"].lower():
+        return gettext("Virtual meeting: the agenda says how to take part")
+    if meeting["body"] == "City Council":
+        return gettext("Council Chambers, City Hall 3rd floor, 710 North 20th Street")
+    return None
 
 
 def long_date(value: date | str | None, precision: str = "day") -> str:
@@ -83,5 +102,7 @@ def register(app: Flask) -> None:
         MADE_BY_LABELS=MADE_BY_LABELS,
         REASON_LABELS=REASON_LABELS,
         STAGE_LABELS=STAGE_LABELS,
+        EXTRACT_LABELS=EXTRACT_LABELS,
+        meeting_place=meeting_place,
         gettext=gettext,
     )

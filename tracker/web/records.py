@@ -17,13 +17,13 @@ from markupsafe import Markup, escape
 from ..archive import blob_path
 from ..evidence import stage
 from .database import get_db
+from .filters import meeting_place
 
 bp = Blueprint("records", __name__)
 
 PER_PAGE = 50
 READABLE = ("ok", "partial")
 SHA256 = re.compile(r"[0-9a-f]{64}")
-COUNCIL_CHAMBERS = lazy_gettext("Council Chambers, City Hall 3rd floor, 710 North 20th Street")
 
 MEETING_STATUS_LABELS = {
     "tentative": lazy_gettext("Tentative"),
@@ -35,28 +35,6 @@ KIND_LABELS = {
     "agenda": lazy_gettext("Agenda"),
     "minutes": lazy_gettext("Minutes"),
     "manual": lazy_gettext("Document added by an editor"),
-}
-EXTRACT_LABELS = {
-    "pending": lazy_gettext("Not processed yet"),
-    "ok": lazy_gettext("Text extracted"),
-    "partial": lazy_gettext("Text partly extracted"),
-    "no-text": lazy_gettext("No text layer (a scan)"),
-    "encrypted": lazy_gettext("Encrypted: the text cannot be read"),
-    "broken": lazy_gettext("Damaged file"),
-    "unsupported": lazy_gettext("File type not supported"),
-    "missing": lazy_gettext("File missing from the archive"),
-}
-# Where an item stands (tracker.evidence.stage): the minutes' outcomes and the agenda's own.
-OUTCOME_LABELS = {
-    "adopted": lazy_gettext("Adopted"),
-    "failed": lazy_gettext("Failed"),
-    "tabled": lazy_gettext("Tabled"),
-    "referred": lazy_gettext("Referred to committee"),
-    "deferred": lazy_gettext("Deferred"),
-    "withdrawn": lazy_gettext("Withdrawn"),
-    "on-agenda": lazy_gettext("On the agenda"),
-    "meeting-cancelled": lazy_gettext("Meeting cancelled"),
-    "heard": lazy_gettext("No outcome recorded yet"),
 }
 FLAG_LABELS = {
     "consent": lazy_gettext("Consent agenda"),
@@ -83,8 +61,6 @@ def _labels() -> dict:
     return {
         "MEETING_STATUS_LABELS": MEETING_STATUS_LABELS,
         "KIND_LABELS": KIND_LABELS,
-        "EXTRACT_LABELS": EXTRACT_LABELS,
-        "OUTCOME_LABELS": OUTCOME_LABELS,
         "FLAG_LABELS": FLAG_LABELS,
         "REVIEW_LABELS": REVIEW_LABELS,
         "format_number": format_number,
@@ -178,15 +154,6 @@ def meeting(meeting_id: str):
         items=items,
         other_votes=[v for v in votes if v["item_id"] not in item_ids],
     )
-
-
-def meeting_place(meeting: dict) -> str | None:
-    """Where the meeting is held, when the records say so."""
-    if "virtual" in meeting["title"].lower():
-        return gettext("Virtual meeting: the agenda says how to take part")
-    if meeting["body"] == "City Council":
-        return str(COUNCIL_CHAMBERS)
-    return None
 
 
 def meeting_documents(db: sqlite_utils.Database, meeting_id: str) -> list[dict]:
