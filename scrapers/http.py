@@ -174,6 +174,7 @@ class PoliteClient:
             timeout=settings.request_timeout,
             max_bytes=settings.max_document_bytes,
             allowed_hosts={*allowed_hosts, *settings.allowed_hosts},
+            retries=settings.request_retries,
         )
 
     def close(self) -> None:

@@ -170,6 +170,7 @@ class GranicusSite:
         self.listing = listing
         self.documents: dict[tuple[str, str, str], bytes] = {}
         self.redirect_elsewhere: set[tuple[str, str, str]] = set()
+        self.failing: dict[tuple[str, str, str], int] = {}  # document -> HTTP status it answers
         self.log: list[tuple[str, int, int]] = []  # (path?query, status, body bytes)
         self.file_delay = 0.0  # seconds before each document body: lets a test kill mid-scrape
         httpserver.expect_request(re.compile(".*")).respond_with_handler(self.handle)
@@ -210,6 +211,8 @@ class GranicusSite:
         if path in viewers:
             for id_name in ("clip_id", "event_id"):
                 key = (viewers[path], id_name, request.args.get(id_name, ""))
+                if key in self.failing:
+                    return Response("Server error", status=self.failing[key])
                 if key in self.redirect_elsewhere:
                     return Response(
                         status=302, headers={"Location": "http://198.51.100.7/bhamal_elsewhere.pdf"}

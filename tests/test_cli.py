@@ -2,11 +2,21 @@
 
 import json
 
+import click
+
 from tracker.cli import main
 
 
 def command_names():
     return sorted(main.commands)
+
+
+def all_commands(group=main, prefix=()):
+    """Every command path, subcommands of groups included: ("review", "accept"), …"""
+    for name, command in sorted(group.commands.items()):
+        yield (*prefix, name), command
+        if hasattr(command, "commands"):
+            yield from all_commands(command, (*prefix, name))
 
 
 def test_help_lists_every_command(runner):
@@ -17,11 +27,16 @@ def test_help_lists_every_command(runner):
 
 
 def test_each_command_has_its_own_help(runner):
-    for name in command_names():
-        result = runner.invoke(main, [name, "--help"])
-        assert result.exit_code == 0, name
+    paths = list(all_commands())
+    assert ("review", "accept") in [p for p, _ in paths]
+    for path, command in paths:
+        result = runner.invoke(main, [*path, "--help"])
+        assert result.exit_code == 0, path
         assert "Usage:" in result.output
-        assert main.commands[name].help, f"{name} has no help text"
+        assert command.help, f"{' '.join(path)} has no help text"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{' '.join(path)} {param.opts[0]} has no help text"
 
 
 def test_bad_setting_is_one_line_and_exit_1(runner, monkeypatch):

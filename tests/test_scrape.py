@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from tests.granicus_site import AGENDA_IDS, FIXTURES, ITEMS, MINUTES_IDS, agenda_pdf
@@ -232,3 +233,54 @@ def test_killed_scrape_leaves_no_duplicates_and_the_next_run_completes_it(site, 
         ).fetchone()[0]
         == 0
     )
+
+
+def test_a_document_that_keeps_failing_is_recorded_and_retried_next_run(site, cfg, database):
+    site.failing[("agenda", "clip_id", "3449")] = 503
+    cfg = Settings(**{**cfg.__dict__, "request_retries": 1})
+    run = scrape(database, cfg, progress=False)
+    assert run.outcome == "partial"
+    assert len(run.errors) == 1 and "clip_id=3449" in run.errors[0]["url"]
+    assert run.errors[0]["reason"].startswith("HTTP 503")
+    assert run.new_documents == len(AGENDA_IDS) - 2 + len(MINUTES_IDS)
+    del site.failing[("agenda", "clip_id", "3449")]
+    again = scrape(database, cfg, progress=False)
+    assert (again.outcome, again.new_documents) == ("ok", 1)
+
+
+def test_outcomes_become_final_when_the_minutes_arrive(site, cfg, database):
+    from tests.granicus_site import minutes_lines, pdf_of
+
+    meeting = "2026-05-05-regular-city-council-meeting"  # clip 3449: no minutes yet
+    scrape(database, cfg, progress=False)
+    before = list(database.query("select * from items where meeting_id = ?", [meeting]))
+    assert before and all(i["outcome_provisional"] for i in before)
+    empty_cell = 'headers="Minutes Regular City Council Meeting">&nbsp;</td>'
+    assert site.listing.count(empty_cell) == 1
+    site.listing = site.listing.replace(
+        empty_cell,
+        'headers="Minutes Regular City Council Meeting"><a href="//bhamal.granicus.com/'
+        'MinutesViewer.php?view_id=2&amp;clip_id=3449">Minutes</a></td>',
+    )
+    assert 'clip_id=3449">Minutes' in site.listing
+    votes = [(1, "adopted"), (2, "adopted"), (3, "referred")]
+    site.add("minutes", "clip_id", 3449, pdf_of(minutes_lines(date(2026, 5, 5), votes)))
+    run = scrape(database, cfg, progress=False)
+    assert run.new_documents == 1
+    after = {
+        i["number"]: i
+        for i in database.query("select * from items where meeting_id = ?", [meeting])
+    }
+    assert {n: (i["outcome"], i["outcome_provisional"]) for n, i in after.items()} == {
+        1: ("adopted", 0),
+        2: ("adopted", 0),
+        3: ("referred", 0),
+    }
+    assert {i["id"] for i in before} == {i["id"] for i in after.values()}, "ids are kept"
+
+
+def test_since_skips_documents_of_older_meetings(site, cfg, database):
+    run = scrape(database, cfg, progress=False, since=date(2026, 5, 1))
+    fetched = {r["meeting_id"] for r in database.query("select meeting_id from documents")}
+    assert fetched and all(m >= "2026-05-01" for m in fetched)
+    assert run.meetings_seen == 16  # the listing is still read and every meeting recorded

@@ -159,3 +159,22 @@ def test_recent_changes_list_status_events_newest_first(client):
     soup = page(client, "/")
     dates = [t["datetime"] for t in soup.select("ul.changes li time")]
     assert dates and dates == sorted(dates, reverse=True)
+
+
+def test_server_error_is_a_friendly_page_in_the_readers_language(settings):
+    from tracker import create_app
+
+    app = create_app({"SETTINGS": settings})  # not TESTING: errors are handled, not raised
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("a bug")
+
+    client = app.test_client()
+    en = client.get("/boom")
+    assert en.status_code == 500
+    soup = BeautifulSoup(en.data, "lxml")
+    assert soup.h1.get_text() == "Something went wrong on our side"
+    assert "Traceback" not in en.get_data(as_text=True) and "a bug" not in soup.get_text()
+    es = BeautifulSoup(client.get("/es/boom").data, "lxml")
+    assert es.html["lang"] == "es" and es.h1.get_text() == "Algo salió mal de nuestro lado"

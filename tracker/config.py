@@ -40,6 +40,7 @@ class Settings:
     granicus_view_id: int = 2
     request_delay: float = 1.0
     request_timeout: float = 30.0
+    request_retries: int = 3
     max_document_bytes: int = 50 * 1024 * 1024
     user_agent: str = (
         "BirminghamSanctuaryTracker/0.1 "
@@ -91,7 +92,7 @@ class Settings:
 def _parse(name: str, raw: str) -> object:
     if name == "data_dir":
         return Path(raw).expanduser().resolve()
-    if name in {"port", "granicus_view_id", "max_document_bytes", "stale_days"}:
+    if name in {"port", "granicus_view_id", "max_document_bytes", "stale_days", "request_retries"}:
         return _int(name, raw)
     if name in {"request_delay", "request_timeout"}:
         return _float(name, raw)
