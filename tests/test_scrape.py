@@ -214,6 +214,9 @@ def test_killed_scrape_leaves_no_duplicates_and_the_next_run_completes_it(site, 
     assert 0 < partial < 15, "the kill should land mid-scrape"
     killed = next(database.query("select * from scrape_runs order by id desc limit 1"))
     assert killed["finished_at"] is None  # shown as interrupted, never as a success
+    from tracker.health import health
+
+    assert health(database, cfg)["last_interrupted"]["id"] == killed["id"]
 
     site.file_delay = 0
     run = scrape(database, cfg, progress=False)

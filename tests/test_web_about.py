@@ -223,12 +223,24 @@ def test_corrections_are_newest_first(client, db):
 # ---------------------------------------------------------------- sources
 
 
+def dead_pid() -> int:
+    """The pid of a process that has exited: a run it started was killed."""
+    import subprocess
+
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
 def scrape_run(db, failed=None, errors=(), finish=True):
     run = Run(db, "scrape", "granicus", job="weekly")
     run.requests, run.bytes = 12, 2_500_000
     for url, reason in errors:
         run.error(url, reason)
-    return run.finish(failed=failed) if finish else run
+    if not finish:  # killed: its process is gone and it never finished
+        db["scrape_runs"].update(run.id, {"pid": dead_pid()})
+        return run
+    return run.finish(failed=failed)
 
 
 def test_sources_before_any_scrape(client):
@@ -249,7 +261,7 @@ def test_sources_show_last_success_last_failure_and_why(client, db):
     with time_machine.travel(datetime(2026, 11, 4, 12, 5, tzinfo=UTC), tick=False):
         scrape_run(db)
     with time_machine.travel(datetime(2026, 11, 11, 12, 5, tzinfo=UTC), tick=False):
-        scrape_run(db, finish=False)  # killed: never finished
+        scrape_run(db, finish=False)
     with time_machine.travel(datetime(2026, 11, 18, 12, 5, tzinfo=UTC), tick=False):
         errors = [
             (f"https://bhamal.granicus.com/p{i}", "HTTP 503 after 3 retries") for i in range(7)

@@ -51,8 +51,14 @@ def main(ctx: click.Context, verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("urllib3", "waitress.queue", "pypdf"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Retries are reported once per fetch by scrapers.http; the libraries' own lines are noise.
+    for noisy, level in (
+        ("urllib3", logging.ERROR),
+        ("apscheduler", logging.WARNING),
+        ("waitress.queue", logging.WARNING),
+        ("pypdf", logging.WARNING),
+    ):
+        logging.getLogger(noisy).setLevel(level)
     if ctx.invoked_subcommand is None:
         ctx.invoke(serve)
 

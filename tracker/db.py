@@ -229,7 +229,8 @@ def _initial(db: sqlite_utils.Database) -> None:
             "id": int,
             "source_id": str,
             "kind": str,  # scrape / process / match
-            "job": str,  # weekly / pre-meeting / catch-up when the scheduler started it
+            "job": str,  # weekly / pre-meeting when the scheduler started it
+            "pid": int,  # the process running it: tells a running run from a killed one
             "started_at": str,
             "finished_at": str,
             "ok": int,

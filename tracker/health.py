@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from .config import Settings
-from .runs import last_run
+from .runs import last_run, unfinished
 from .scheduler import jobs, next_fire
 
 
@@ -30,12 +30,7 @@ def health(db: sqlite_utils.Database, settings: Settings, now: datetime | None =
     now = now or datetime.now(UTC)
     fresh = freshness(db, settings, now)
     failure = last_run(db, "scrape", ("failed",))
-    interrupted = list(
-        db.query(
-            "select id, started_at from scrape_runs where finished_at is null "
-            "order by id desc limit 1"
-        )
-    )
+    running, interrupted = unfinished(db)
     age = (now - fresh["last_success"]).total_seconds() / 86400 if fresh["last_success"] else None
     return {
         "status": "stale" if fresh["stale"] else "ok",
@@ -49,7 +44,12 @@ def health(db: sqlite_utils.Database, settings: Settings, now: datetime | None =
         }
         if failure
         else None,
-        "last_interrupted": interrupted[0] if interrupted else None,
+        "running_since": running["started_at"] if running else None,
+        "last_interrupted": (
+            {"id": interrupted["id"], "started_at": interrupted["started_at"]}
+            if interrupted
+            else None
+        ),
         "next_runs": [
             {"job": job.name, "cron": job.cron, "next": next_fire(job, now).isoformat()}
             for job in jobs(settings)

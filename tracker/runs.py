@@ -7,6 +7,7 @@ finish time: visible as interrupted, never mistaken for a success.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -42,6 +43,7 @@ class Run:
                     "source_id": self.source_id,
                     "kind": self.kind,
                     "job": self.job,
+                    "pid": os.getpid(),
                     "started_at": utcnow(),
                 }
             )
@@ -76,6 +78,33 @@ class Run:
             },
         )
         return self
+
+
+def state(row: dict) -> str:
+    """ok / partial / failed once finished; running while its process lives; else interrupted."""
+    if row["outcome"]:
+        return row["outcome"]
+    try:
+        os.kill(row["pid"], 0)
+    except (TypeError, ProcessLookupError):
+        return "interrupted"
+    except PermissionError:  # alive, but another user's process
+        return "running"
+    return "running"
+
+
+def unfinished(db: sqlite_utils.Database, kind: str = "scrape") -> tuple[dict | None, dict | None]:
+    """The newest run still running, and the newest run that was interrupted (killed)."""
+    running = interrupted = None
+    for row in db.query(
+        "select * from scrape_runs where kind = ? and finished_at is null order by id desc",
+        [kind],
+    ):
+        if state(row) == "running":
+            running = running or row
+        else:
+            interrupted = interrupted or row
+    return running, interrupted
 
 
 def last_run(db: sqlite_utils.Database, kind: str, outcomes: tuple[str, ...] = OUTCOMES):

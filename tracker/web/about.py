@@ -21,6 +21,7 @@ from .. import status as status_mod
 from ..errors import ConfigError
 from ..health import freshness
 from ..runs import last_run
+from ..runs import state as run_state
 from ..scheduler import jobs, next_fire
 from .database import get_db
 
@@ -347,7 +348,7 @@ def _errors(run: dict | None) -> tuple[list[dict], int]:
     return errors[:ERRORS_SHOWN], max(len(errors) - ERRORS_SHOWN, 0)
 
 
-def source_health(db, source: dict, newest_run_id: int) -> dict:
+def source_health(db, source: dict) -> dict:
     """Last success, last failure and why, last interrupted run, and what is stored."""
     sid = source["id"]
     success = _one(
@@ -362,11 +363,17 @@ def source_health(db, source: dict, newest_run_id: int) -> dict:
            and outcome = 'failed' order by started_at desc, id desc""",
         [sid],
     )
-    interrupted = _one(
-        db,
-        """select * from scrape_runs where kind = 'scrape' and source_id = ?
-           and finished_at is null and id < ? order by id desc""",
-        [sid, newest_run_id],
+    interrupted = next(
+        (
+            row
+            for row in db.query(
+                """select * from scrape_runs where kind = 'scrape' and source_id = ?
+                   and finished_at is null order by id desc""",
+                [sid],
+            )
+            if run_state(row) == "interrupted"
+        ),
+        None,
     )
     errors, more = _errors(failure)
     success_errors, success_more = _errors(success)
@@ -438,7 +445,6 @@ def link(endpoint: str, **values) -> str | None:
 def sources():
     db = get_db()
     settings = current_app.config["SETTINGS"]
-    newest = next(db.query("select coalesce(max(id), 0) as n from scrape_runs"))["n"]
     rows = list(db.query("select * from sources order by id"))
     if not any(r["id"] == "granicus" for r in rows):
         # Nothing scraped yet: the configured council site is still the source to report on.
@@ -451,7 +457,7 @@ def sources():
                 "kind": "granicus",
             },
         )
-    health = [source_health(db, row, newest) for row in rows]
+    health = [source_health(db, row) for row in rows]
     fresh = freshness(db, settings)
     age = datetime.now(UTC) - fresh["last_success"] if fresh["last_success"] else None
     next_runs, schedule_error = schedule(settings)
@@ -472,7 +478,7 @@ def sources():
     )
     runs = list(db.query(f"select * from scrape_runs order by id desc limit {RECENT_RUNS}"))
     for run in runs:
-        run["state"] = run["outcome"] or ("running" if run["id"] == newest else "interrupted")
+        run["state"] = run_state(run)
         run["error_count"] = len(json.loads(run["errors"] or "[]"))
     return _render(
         "sources.html",
