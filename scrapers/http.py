@@ -89,7 +89,7 @@ class _Retry(Retry):
         return None if seconds is None else min(seconds, self.max_retry_after)
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     """The host[:port] of a URL as the allow-list spells it (lower case, default port dropped)."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -359,7 +359,7 @@ class PoliteClient:
 
     def _host_allowed(self, url: str) -> bool:
         try:
-            host = _host(url)
+            host = host_of(url)
         except ValueError:
             return False
         return urlsplit(url).scheme in _DEFAULT_PORTS and host in self.allowed_hosts
@@ -374,7 +374,7 @@ class PoliteClient:
         return max(self.delay, min(crawl_delay, self.max_retry_after))
 
     def _wait_turn(self, url: str) -> None:
-        last = self._last_request.get(_host(url))
+        last = self._last_request.get(host_of(url))
         if last is not None:
             wait = self._host_delay(url) - (time.monotonic() - last)
             if wait > 0:
@@ -382,7 +382,7 @@ class PoliteClient:
 
     def _mark(self, url: str) -> None:
         # Measured from the end of a request, so a slow download does not eat the pause.
-        self._last_request[_host(url)] = time.monotonic()
+        self._last_request[host_of(url)] = time.monotonic()
 
     def _count(self, sent: int, *, robots_fetch: bool) -> None:
         if robots_fetch:

@@ -287,3 +287,51 @@ def test_since_skips_documents_of_older_meetings(site, cfg, database):
     fetched = {r["meeting_id"] for r in database.query("select meeting_id from documents")}
     assert fetched and all(m >= "2026-05-01" for m in fetched)
     assert run.meetings_seen == 16  # the listing is still read and every meeting recorded
+
+
+def test_a_missing_archive_table_fails_the_run_and_changes_nothing(site, cfg, database):
+    scrape(database, cfg, progress=False)
+    before = list(database.query("select * from meetings order by id"))
+    site.listing = site.listing.replace('id="archive"', 'id="archived-videos"')
+    run = scrape(database, cfg, progress=False)
+    assert run.outcome == "failed" and "no archive table" in run.message
+    assert list(database.query("select * from meetings order by id")) == before
+
+
+def test_a_meeting_moved_to_another_day_stays_apart_from_a_new_one_on_its_old_day(database):
+    from datetime import date as day
+
+    from scrapers.granicus import MeetingRecord
+    from tracker.scrape import _ensure_source, _upsert_meeting
+
+    def upcoming(event_id: str, on: day) -> MeetingRecord:
+        return MeetingRecord(
+            title="Regular City Council Meeting",
+            name="Regular City Council Meeting",
+            body="City Council",
+            date=on,
+            time="09:30",
+            status="confirmed",
+            suffix=None,
+            event_id=event_id,
+            clip_id=None,
+            agenda_url="x",
+            minutes_url=None,
+            video_url=None,
+            duration_minutes=None,
+            hidden=False,
+            hidden_reason=None,
+            key=f"{on.isoformat()}-regular-city-council-meeting",
+            table="upcoming",
+        )
+
+    _ensure_source(database, Settings())
+    first = _upsert_meeting(database, upcoming("1234", day(2026, 12, 1)))
+    moved = _upsert_meeting(database, upcoming("1234", day(2026, 12, 3)))
+    new = _upsert_meeting(database, upcoming("1240", day(2026, 12, 1)))
+    assert first == moved  # the same event, now on another day
+    assert new != first
+    assert {r["event_id"] for r in database.query("select event_id from meetings")} == {
+        "1234",
+        "1240",
+    }

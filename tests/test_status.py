@@ -139,3 +139,23 @@ def test_evidence_of_another_commitment_is_refused(bare_db):
         record_event(
             bare_db, "municipal-id", "kept", date(2020, 1, 1), "x", who="t", evidence_ids=[ev]
         )
+
+
+def test_status_rests_only_on_accepted_evidence_dated_by_then(bare_db):
+    candidate = add_evidence(bare_db, "municipal-id", "2020-01-01", state="candidate")
+    with pytest.raises(StatusError, match="not accepted yet"):
+        record_event(
+            bare_db,
+            "municipal-id",
+            "kept",
+            date(2020, 1, 1),
+            "x",
+            who="t",
+            evidence_ids=[candidate],
+        )
+    later = add_evidence(bare_db, "municipal-id", "2021-05-01")
+    with pytest.raises(StatusError, match="dated 2021-05-01, after 2020-01-01"):
+        record_event(
+            bare_db, "municipal-id", "kept", date(2020, 1, 1), "x", who="t", evidence_ids=[later]
+        )
+    assert bare_db["status_events"].count == 0

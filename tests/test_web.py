@@ -178,3 +178,25 @@ def test_server_error_is_a_friendly_page_in_the_readers_language(settings):
     assert "Traceback" not in en.get_data(as_text=True) and "a bug" not in soup.get_text()
     es = BeautifulSoup(client.get("/es/boom").data, "lxml")
     assert es.html["lang"] == "es" and es.h1.get_text() == "Algo salió mal de nuestro lado"
+
+
+def test_an_as_of_page_keeps_showing_what_the_record_held_that_day(client, db):
+    from datetime import date
+
+    from tracker.status import record_event
+
+    url = "/commitments/municipal-id/as-of/2021-01-01"
+    before = page(client, url).select_one(".standing").get_text(" ", strip=True)
+    with db.conn:
+        record_event(
+            db,
+            "municipal-id",
+            "in-progress",
+            date(2020, 6, 1),
+            "Found later: an ID ordinance was introduced in 2020.",
+            who="t",
+        )
+    after = page(client, url).select_one(".standing").get_text(" ", strip=True)
+    assert after == before  # recorded today: not part of what the page said on 2021-01-01
+    today = page(client, "/commitments/municipal-id").get_text()
+    assert "Found later: an ID ordinance was introduced in 2020." in today

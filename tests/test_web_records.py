@@ -478,3 +478,9 @@ def test_search_pages_through_many_results(rec_client, monkeypatch):
     assert not last.select("a[rel=next]") and last.select("a[rel=prev]")
     beyond = page(rec_client, "/search?q=interpretation&page=99")
     assert len(results(beyond)) == 1
+
+
+def test_search_never_fails_on_odd_query_text(rec_client):
+    for q in ["NEAR(a b, x)", "\x00interpretation", '"', "a AND", "2024-17", "*"]:
+        response = rec_client.get("/search", query_string={"q": q})
+        assert response.status_code == 200, q

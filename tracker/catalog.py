@@ -40,6 +40,7 @@ EDITOR_STATUSES = ("not-started", "in-progress", "partial", "kept", "broken")
 NEEDS_EVIDENCE = ("kept", "partial", "broken")
 REASONS = ("stalled", "broken", "pre-empted-by-state-law")
 STANCES = ("supports", "contrary", "context")
+CURATED_REVIEWER = "curated history"  # reviewer of evidence loaded from curated_events.yaml
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 
@@ -243,7 +244,7 @@ def sync(db, commitments_path: Path = COMMITMENTS_FILE, curated_path: Path = CUR
     curated = load_curated(curated_path)
     now = utcnow()
     added = {"evidence": 0, "status_events": 0, "changed_statuses": []}
-    with db.conn:
+    with db.atomic():
         for position, c in enumerate(commitments):
             row = commitment_row(c, position)
             db["commitments"].upsert(row, pk="id")
@@ -272,7 +273,7 @@ def sync(db, commitments_path: Path = COMMITMENTS_FILE, curated_path: Path = CUR
                     "snippet_es": event.summary.es,
                     "source_url": str(event.sources[0]),
                     "source_urls": json.dumps([str(u) for u in event.sources]),
-                    "reviewer": "editors",
+                    "reviewer": CURATED_REVIEWER,
                     "updated_at": now,
                 }
                 existing = list(
@@ -280,7 +281,12 @@ def sync(db, commitments_path: Path = COMMITMENTS_FILE, curated_path: Path = CUR
                         "commitment_id = ? and curated_key = ?", [commitment_id, event.key]
                     )
                 )
-                if existing:
+                if existing and existing[0]["reviewer"] != CURATED_REVIEWER:
+                    # reviewed since by someone on the command line: their decision stands
+                    for decided in ("stance", "review_state", "reviewer"):
+                        row.pop(decided)
+                    db["evidence"].update(existing[0]["id"], row)
+                elif existing:
                     db["evidence"].update(existing[0]["id"], row)
                 else:
                     db["evidence"].insert({**row, "created_at": now, "reviewed_at": now})

@@ -229,9 +229,11 @@ def scrape(since, source: str, refresh: bool) -> None:
 @click.option("--pending", is_flag=True, help="Only documents not yet processed.")
 def process(pending: bool) -> None:
     """Re-extract and re-parse every archived document (no network)."""
+    from .pipeline import pipeline_lock
     from .process import process_documents
 
-    _report(process_documents(open_database(), settings(), only_pending=pending))
+    with pipeline_lock(settings()):
+        _report(process_documents(open_database(), settings(), only_pending=pending))
 
 
 def _who() -> str:
@@ -253,8 +255,10 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 def match() -> None:
     """Re-run matching over everything stored (keeps review decisions; idempotent)."""
     from .evidence import match_run
+    from .pipeline import pipeline_lock
 
-    run = match_run(open_database())
+    with pipeline_lock(settings()):
+        run = match_run(open_database())
     click.echo(f"match {run.outcome}: {run.message}")
     if run.outcome != "ok":
         raise SystemExit(1)
@@ -404,7 +408,7 @@ def status_set(commitment_id, new_status, day, evidence_ids, note, note_es, reas
     from .status import record_event
 
     db = open_database()
-    with db.conn:
+    with db.atomic():
         event_id = record_event(
             db,
             commitment_id,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -256,6 +258,25 @@ def _search_indexes(db: sqlite_utils.Database) -> None:
     # Porter stemming for English, diacritics folded so "educacion" finds "educación".
     db["pages"].enable_fts(["text"], tokenize=FTS_TOKENIZE, create_triggers=True)
     db["items"].enable_fts(["text", "sponsor"], tokenize=FTS_TOKENIZE, create_triggers=True)
+
+
+@contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock at once (BEGIN IMMEDIATE), so no other
+    connection can commit between this transaction's reads and its writes."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.execute("COMMIT")
+
+
+# The newest version of a document of the same meeting and kind (for `documents d`): older
+# versions stay archived and listed, but items, votes and matches come from the current one.
+CURRENT_DOCUMENT = """d.version = (select max(d2.version) from documents d2
+                  where d2.meeting_id is d.meeting_id and d2.kind = d.kind)"""
 
 
 def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:

@@ -19,30 +19,28 @@ import sqlite_utils
 from . import archive
 from .catalog import COMMITMENTS_FILE, STANCES, load_commitments, rules_sha256, sync
 from .config import Settings
-from .db import utcnow
+from .db import CURRENT_DOCUMENT, immediate, utcnow
 from .errors import StatusError, TrackerError
 from .matching import Matcher
 from .runs import Run
 
 logger = logging.getLogger(__name__)
 
-# Items of the newest version of each agenda: older versions stay archived but are not matched.
-CURRENT_ITEMS = """
+# Items of the newest version of each agenda, and pages of the newest minutes, of meetings that
+# are not test clips: older versions stay archived but are not matched.
+CURRENT_ITEMS = f"""
 select i.id, i.text, i.page, i.document_id, d.sha256, d.final_url, m.date, m.title, i.number
 from items i
 join documents d on d.id = i.document_id
 join meetings m on m.id = i.meeting_id
-where d.version = (select max(version) from documents d2
-                   where d2.meeting_id = d.meeting_id and d2.kind = d.kind)
+where m.hidden = 0 and {CURRENT_DOCUMENT}
 """
-CURRENT_MINUTES_PAGES = """
+CURRENT_MINUTES_PAGES = f"""
 select p.id, p.text, p.page, p.document_id, d.sha256, d.final_url, m.date, m.title
 from pages p
 join documents d on d.id = p.document_id
 join meetings m on m.id = d.meeting_id
-where d.kind = 'minutes'
-  and d.version = (select max(version) from documents d2
-                   where d2.meeting_id = d.meeting_id and d2.kind = d.kind)
+where d.kind = 'minutes' and m.hidden = 0 and {CURRENT_DOCUMENT}
 """
 
 
@@ -115,7 +113,7 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path = COMMITMENTS_FI
     report.proposed = len(proposals)
 
     now = utcnow()
-    with db.conn:
+    with immediate(db):  # no review can land between reading the rows and writing them
         existing = {
             (r["commitment_id"], r["match_key"]): r
             for r in db.query("select * from evidence where kind = 'match'")
@@ -126,16 +124,27 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path = COMMITMENTS_FI
                 db["evidence"].insert({**row, "created_at": now, "updated_at": now})
                 report.new += 1
             elif old["review_state"] == "candidate":
-                db["evidence"].update(old["id"], {**row, "updated_at": now})
+                _update_pending(db, old["id"], {**row, "updated_at": now})
                 report.updated += 1
             else:
                 report.kept_reviewed += 1
         for key, old in existing.items():
             if key not in proposals and old["review_state"] == "candidate":
-                db["evidence"].delete(old["id"])
+                db.execute(
+                    "delete from evidence where id = ? and review_state = 'candidate'", [old["id"]]
+                )
                 report.dropped += 1
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _update_pending(db: sqlite_utils.Database, evidence_id: int, row: dict) -> None:
+    """Re-score a candidate; a reviewed row is never touched (the SQL itself checks)."""
+    columns = ", ".join(f"[{k}] = :{k}" for k in row)
+    db.execute(
+        f"update evidence set {columns} where id = :id and review_state = 'candidate'",
+        {**row, "id": evidence_id},
+    )
 
 
 def _candidate_row(cand, row: dict, *, item_id: int | None, sha: str, title: str) -> dict:
@@ -210,7 +219,7 @@ def review(
     }
     if stance:
         changes["stance"] = stance
-    with db.conn:
+    with db.atomic():
         db["evidence"].update(evidence_id, changes)
         db["audit_log"].insert(
             {
@@ -252,14 +261,14 @@ def add_manual(
             data = Path(file).read_bytes()
         except OSError as exc:
             raise StatusError(f"{file}: cannot read ({exc.strerror})") from None
-        with db.conn:
+        with db.atomic():
             stored = archive.record(
                 db, settings.archive_dir, meeting_id=None, kind="manual", url=url, data=data
             )
         document = db["documents"].get(stored.document_id)
         process_document(db, settings, document)
     now = utcnow()
-    with db.conn:
+    with db.atomic():
         evidence_id = (
             db["evidence"]
             .insert(

@@ -65,7 +65,7 @@ def process_document(db: sqlite_utils.Database, settings: Settings, doc: dict) -
         _mark(db, doc["id"], "missing", f"archived file {path} is missing")
         return "missing"
     result = extract(path.read_bytes(), doc["content_type"])
-    with db.conn:
+    with db.atomic():
         db.execute("delete from pages where document_id = ?", [doc["id"]])
         db["pages"].insert_all(
             {"document_id": doc["id"], "page": n, "text": text}
@@ -130,6 +130,7 @@ def _store_items(db: sqlite_utils.Database, doc: dict, items: list) -> None:
     ]
     for item_id in stale:
         if not db["evidence"].count_where("item_id = ?", [item_id]):
+            db.execute("update votes set item_id = null where item_id = ?", [item_id])
             db["items"].delete(item_id)
 
 
@@ -147,7 +148,7 @@ def apply_outcomes(db: sqlite_utils.Database, meeting_id: str) -> None:
     markers, final once minutes exist and link to the item."""
     agenda_doc = latest_version(db, meeting_id, "agenda")
     minutes_doc = latest_version(db, meeting_id, "minutes")
-    with db.conn:
+    with db.atomic():
         if agenda_doc and agenda_doc["extract_status"] in READABLE:
             parsed = agenda_mod.parse_agenda(_pages(db, agenda_doc["id"]))
             by_number = {

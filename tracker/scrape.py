@@ -10,19 +10,17 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import date
-from urllib.parse import urlsplit
 
 import sqlite_utils
 from tqdm import tqdm
 
 from scrapers import granicus
-from scrapers.http import PoliteClient
+from scrapers.http import PoliteClient, host_of
 
 from . import archive, process
 from .config import Settings
 from .db import utcnow
 from .errors import FetchError
-from .lock import exclusive
 from .runs import Run
 
 logger = logging.getLogger(__name__)
@@ -39,17 +37,19 @@ def scrape(
     progress: bool | None = None,
     job: str | None = None,
 ) -> Run:
-    """Run one Granicus scrape under the scrape lock; the returned Run says how it went."""
-    with exclusive(settings.data_dir / "scrape.lock"):
-        run = Run(db, "scrape", SOURCE_ID, job=job)
-        host = urlsplit(settings.granicus_url).netloc
-        with PoliteClient.from_settings(settings, {host}) as client:
-            try:
-                failed = _scrape(db, settings, client, run, since, refresh, upcoming_only, progress)
-            finally:
-                run.requests = client.requests + client.robots_requests
-                run.bytes = client.bytes
-        run.finish(failed=failed)
+    """Run one Granicus scrape; the returned Run says how it went. Callers hold the pipeline
+    lock (tracker.pipeline.update) so that two scrapes never run at once."""
+    run = Run(db, "scrape", SOURCE_ID, job=job)
+    with PoliteClient.from_settings(settings, {host_of(settings.granicus_url)}) as client:
+        try:
+            failed = _scrape(db, settings, client, run, since, refresh, upcoming_only, progress)
+        except Exception as exc:  # a bug must still close the run, as failed, and say why
+            logger.exception("scrape crashed")
+            failed = f"internal error: {exc!r}"
+        finally:
+            run.requests = client.requests + client.robots_requests
+            run.bytes = client.bytes
+    run.finish(failed=failed)
     if db["documents"].count_where("parsed_at is null"):  # new ones, or left by a killed run
         process.process_documents(db, settings, only_pending=True, progress=progress)
     logger.info(
@@ -77,6 +77,8 @@ def _scrape(db, settings, client, run, since, refresh, upcoming_only, progress) 
     listing = granicus.parse_publisher(page.body.decode("utf-8", "replace"), base, view)
     for warning in listing.warnings:
         logger.warning("%s: %s", listing_url, warning)
+        if "layout changed" in warning:  # format drift is recorded on the run, not only logged
+            run.error(listing_url, warning)
     records = granicus.merge_records(listing.meetings)
     run.meetings_seen = len(records)
     if not records:
@@ -86,8 +88,15 @@ def _scrape(db, settings, client, run, since, refresh, upcoming_only, progress) 
             f"layout changed? {listing_url} yielded no meetings ({why}); "
             f"{known} meetings known before are kept"
         )
+    if "archive" not in listing.tables_found and db["meetings"].count_where(
+        "source_id = ? and clip_id is not null", [SOURCE_ID]
+    ):
+        return (
+            f"layout changed? {listing_url} has no archive table, where recorded meetings were "
+            "listed before; nothing was changed"
+        )
     _ensure_source(db, settings)
-    with db.conn:
+    with db.atomic():
         meeting_ids = [_upsert_meeting(db, record) for record in records]
 
     todo = []
@@ -131,7 +140,7 @@ def _fetch_document(db, settings, client, run, meeting_id, kind, url, latest) ->
     )
     if result.not_modified:
         return
-    with db.conn:
+    with db.atomic():
         stored = archive.record(
             db,
             settings.archive_dir,
@@ -164,21 +173,34 @@ def _ensure_source(db: sqlite_utils.Database, settings: Settings) -> None:
 
 
 def _existing_id(db: sqlite_utils.Database, record: granicus.MeetingRecord) -> str | None:
-    """The stored meeting this record is: same clip, else same event, else same key."""
-    for column, value in (
-        ("clip_id", record.clip_id),
-        ("event_id", record.event_id),
-        ("id", record.key),
-    ):
+    """The stored meeting this record is: same clip, else same event, else the same key, but
+    only when that row's ids do not name another meeting (a meeting moved to another day, and
+    a new one posted in its place, stay two meetings)."""
+    for column, value in (("clip_id", record.clip_id), ("event_id", record.event_id)):
         if value:
             rows = list(db["meetings"].rows_where(f"{column} = ?", [value], limit=1))
             if rows:
                 return rows[0]["id"]
-    return None
+    suffix = 1
+    while True:
+        key = record.key if suffix == 1 else f"{record.key}-x{suffix}"
+        rows = list(db["meetings"].rows_where("id = ?", [key]))
+        if not rows:
+            return key
+        row = rows[0]
+        if all(
+            not mine or not theirs or mine == theirs
+            for mine, theirs in (
+                (record.event_id, row["event_id"]),
+                (record.clip_id, row["clip_id"]),
+            )
+        ):
+            return key
+        suffix += 1
 
 
 def _upsert_meeting(db: sqlite_utils.Database, record: granicus.MeetingRecord) -> str:
-    meeting_id = _existing_id(db, record) or record.key
+    meeting_id = _existing_id(db, record)
     now = utcnow()
     old = (
         db["meetings"].get(meeting_id) if db["meetings"].count_where("id = ?", [meeting_id]) else {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -49,32 +49,55 @@ class Standing:
     note_es: str | None
 
 
-def events(db: sqlite_utils.Database, commitment_id: str, as_of: date | None = None) -> list[dict]:
-    """Status events of a commitment effective on or before `as_of`, oldest first."""
-    sql = "select * from status_events where commitment_id = ?"
-    params: list[object] = [commitment_id]
-    if as_of is not None:
-        sql += " and effective_date <= ?"
-        params.append(as_of.isoformat())
-    rows = list(db.query(sql + " order by effective_date, recorded_at, id", params))
+def known_by(day: date) -> str:
+    """The end of a local day as a UTC timestamp: what the tracker had recorded by then."""
+    end = datetime.combine(day + timedelta(days=1), time.min, LOCAL_TZ)
+    return end.astimezone(UTC).isoformat(timespec="seconds")
+
+
+# Rows the record held by a cutoff: curated history counts from its own dates (it is the
+# baseline entered before the tracker ran); everything else from when it was recorded.
+KNOWN_EVENT = "(curated_key is not null or :known is null or recorded_at < :known)"
+KNOWN_EVIDENCE = "(kind = 'curated' or :known is null or reviewed_at < :known)"
+
+
+def events(
+    db: sqlite_utils.Database,
+    commitment_id: str,
+    as_of: date | None = None,
+    known: str | None = None,
+) -> list[dict]:
+    """Status events of a commitment effective on or before `as_of` and recorded before
+    `known` (a cutoff from `known_by`; None: everything recorded so far), oldest first."""
+    rows = list(
+        db.query(
+            f"""select * from status_events where commitment_id = :id
+                and (:as_of is null or effective_date <= :as_of) and {KNOWN_EVENT}
+                order by effective_date, recorded_at, id""",
+            {"id": commitment_id, "as_of": as_of.isoformat() if as_of else None, "known": known},
+        )
+    )
     for row in rows:
         row["evidence_ids"] = json.loads(row["evidence_ids"] or "[]")
     return rows
 
 
-def last_action(db: sqlite_utils.Database, commitment: dict, as_of: date) -> date:
+def last_action(
+    db: sqlite_utils.Database, commitment: dict, as_of: date, known: str | None = None
+) -> date:
     """The latest dated action on record: a status event or accepted for/against evidence."""
     row = next(
         db.query(
-            """select max(d) as d from (
+            f"""select max(d) as d from (
                  select effective_date as d from status_events
-                   where commitment_id = :id and effective_date <= :as_of
+                   where commitment_id = :id and effective_date <= :as_of and {KNOWN_EVENT}
                  union all
                  select date as d from evidence
                    where commitment_id = :id and review_state = 'accepted'
                      and stance in ('supports', 'contrary') and date <= :as_of
+                     and {KNOWN_EVIDENCE}
                )""",
-            {"id": commitment["id"], "as_of": as_of.isoformat()},
+            {"id": commitment["id"], "as_of": as_of.isoformat(), "known": known},
         )
     )
     found = row["d"]
@@ -82,14 +105,20 @@ def last_action(db: sqlite_utils.Database, commitment: dict, as_of: date) -> dat
     return max(date.fromisoformat(found), made_on) if found else made_on
 
 
-def standing(db: sqlite_utils.Database, commitment: dict, as_of: date | None = None) -> Standing:
-    """Derive the status of one commitment (a row of `commitments`) on `as_of` (default today)."""
+def standing(
+    db: sqlite_utils.Database,
+    commitment: dict,
+    as_of: date | None = None,
+    known: str | None = None,
+) -> Standing:
+    """Derive the status of one commitment (a row of `commitments`) on `as_of` (default today),
+    from what was recorded before `known` (None: everything recorded so far)."""
     as_of = as_of or today()
-    log = events(db, commitment["id"], as_of)
+    log = events(db, commitment["id"], as_of, known)
     current = log[-1] if log else None
     status = current["status"] if current else "not-started"
     since = date.fromisoformat(current["effective_date"] if current else commitment["made_on"])
-    acted = last_action(db, commitment, as_of)
+    acted = last_action(db, commitment, as_of, known)
     stalled = False
     if status in ("not-started", "in-progress"):
         stall_date = add_years(acted, STALL_MONTHS // 12)
@@ -109,10 +138,12 @@ def standing(db: sqlite_utils.Database, commitment: dict, as_of: date | None = N
     )
 
 
-def standings(db: sqlite_utils.Database, as_of: date | None = None) -> list[tuple[dict, Standing]]:
+def standings(
+    db: sqlite_utils.Database, as_of: date | None = None, known: str | None = None
+) -> list[tuple[dict, Standing]]:
     """Every commitment, in catalogue order, with its standing."""
     rows = list(db.query("select * from commitments order by position"))
-    return [(row, standing(db, row, as_of)) for row in rows]
+    return [(row, standing(db, row, as_of, known)) for row in rows]
 
 
 def record_event(
@@ -142,8 +173,15 @@ def record_event(
     if not db["commitments"].count_where("id = ?", [commitment_id]):
         raise StatusError(f"no commitment with id {commitment_id!r}")
     for eid in evidence_ids:
-        if not db["evidence"].count_where("id = ? and commitment_id = ?", [eid, commitment_id]):
+        rows = list(db.query("select * from evidence where id = ?", [eid]))
+        if not rows or rows[0]["commitment_id"] != commitment_id:
             raise StatusError(f"evidence {eid} does not belong to {commitment_id}")
+        if rows[0]["review_state"] != "accepted":
+            raise StatusError(f"evidence {eid} is not accepted yet: review it first")
+        if rows[0]["date"] and rows[0]["date"] > effective_date.isoformat():
+            raise StatusError(
+                f"evidence {eid} is dated {rows[0]['date']}, after {effective_date.isoformat()}"
+            )
     row = {
         "commitment_id": commitment_id,
         "status": status,

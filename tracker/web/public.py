@@ -32,8 +32,9 @@ def parse_as_of(raw: str | None) -> date | None:
 @bp.get("/")
 def overview():
     as_of = parse_as_of(request.args.get("as_of"))
+    known = status_mod.known_by(as_of) if as_of else None
     db = get_db()
-    rows = status_mod.standings(db, as_of)
+    rows = status_mod.standings(db, as_of, known)
     counts: dict[str, int] = {}
     for _row, standing in rows:
         counts[standing.status] = counts.get(standing.status, 0) + 1
@@ -45,7 +46,7 @@ def overview():
         as_of=as_of,
         today=today,
         upcoming=[] if as_of else dashboard.upcoming(db, today),
-        changes=dashboard.recent_changes(db, as_of or today),
+        changes=dashboard.recent_changes(db, as_of or today, known),
     )
 
 
@@ -68,21 +69,30 @@ def commitments_index():
 def _commitment_page(commitment_id: str, as_of: date | None):
     db = get_db()
     row = db["commitments"].get(commitment_id) if _exists(db, commitment_id) else abort(404)
-    standing = status_mod.standing(db, row, as_of)
+    # A past day's page shows only what the record held by the end of that day, so that its
+    # permalink keeps showing the same thing; unreviewed candidates come and go with the rules,
+    # so they are shown on the current page only.
+    known = status_mod.known_by(as_of) if as_of else None
+    standing = status_mod.standing(db, row, as_of, known)
     day = standing.as_of.isoformat()
-    history = status_mod.events(db, commitment_id, as_of)
+    history = status_mod.events(db, commitment_id, as_of, known)
     evidence = list(
         db.query(
-            """select * from evidence where commitment_id = ? and review_state = 'accepted'
-               and (date is null or date <= ?) order by date desc, id desc""",
-            [commitment_id, day],
+            f"""select * from evidence where commitment_id = :id and review_state = 'accepted'
+                and (:as_of is null or date is null or date <= :as_of)
+                and {status_mod.KNOWN_EVIDENCE} order by date desc, id desc""",
+            {"id": commitment_id, "as_of": as_of.isoformat() if as_of else None, "known": known},
         )
     )
-    unreviewed = list(
-        db.query(
-            """select * from evidence where commitment_id = ? and review_state = 'candidate'
-               and (date is null or date <= ?) order by date desc, score desc limit 50""",
-            [commitment_id, day],
+    unreviewed = (
+        []
+        if as_of
+        else list(
+            db.query(
+                """select * from evidence where commitment_id = ? and review_state = 'candidate'
+                   order by date desc, score desc limit 50""",
+                [commitment_id],
+            )
         )
     )
     for ev in evidence + unreviewed:

@@ -15,6 +15,7 @@ from flask_babel import format_number, get_locale, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from ..archive import blob_path
+from ..db import CURRENT_DOCUMENT
 from ..evidence import stage
 from .database import get_db
 from .filters import meeting_place
@@ -49,11 +50,6 @@ REVIEW_LABELS = {
     "candidate": lazy_gettext("Unreviewed"),
     "accepted": lazy_gettext("Accepted"),
 }
-
-# The newest version of a document of the same meeting and kind; older versions stay archived
-# and listed, but items and votes are read from the current one.
-CURRENT = """d.version = (select max(d2.version) from documents d2
-                  where d2.meeting_id is d.meeting_id and d2.kind = d.kind)"""
 
 
 @bp.context_processor
@@ -114,9 +110,9 @@ def list_meetings(db: sqlite_utils.Database, *, year: str | None, hidden: bool) 
               exists(select 1 from documents d where d.meeting_id = m.id
                      and d.kind = 'minutes') as has_minutes,
               (select count(*) from items i join documents d on d.id = i.document_id
-               where i.meeting_id = m.id and {CURRENT}) as item_count,
+               where i.meeting_id = m.id and {CURRENT_DOCUMENT}) as item_count,
               (select count(*) from items i join documents d on d.id = i.document_id
-               where i.meeting_id = m.id and {CURRENT}
+               where i.meeting_id = m.id and {CURRENT_DOCUMENT}
                  and exists(select 1 from evidence e where e.item_id = i.id
                             and e.review_state in ('candidate', 'accepted'))) as matched_count
             from meetings m
@@ -176,7 +172,7 @@ def current_items(db: sqlite_utils.Database, meeting_id: str) -> list[dict]:
     return list(
         db.query(
             f"""select i.*, d.sha256 from items i join documents d on d.id = i.document_id
-                where i.meeting_id = ? and {CURRENT} order by i.number""",
+                where i.meeting_id = ? and {CURRENT_DOCUMENT} order by i.number""",
             [meeting_id],
         )
     )
@@ -205,7 +201,7 @@ def current_votes(db: sqlite_utils.Database, meeting_id: str) -> list[dict]:
     votes = list(
         db.query(
             f"""select v.*, d.sha256 from votes v join documents d on d.id = v.document_id
-                where v.meeting_id = ? and {CURRENT} order by v.item_number, v.id""",
+                where v.meeting_id = ? and {CURRENT_DOCUMENT} order by v.item_number, v.id""",
             [meeting_id],
         )
     )
@@ -349,7 +345,6 @@ def document_raw(sha256: str):
 # --- search ---------------------------------------------------------------------------------
 
 OPEN, CLOSE = "\x02", "\x03"  # snippet() sentinels, replaced by <mark> after escaping
-FTS_ERRORS = ("fts5:", "unterminated string", "no such column", "unknown special query")
 
 SEARCH_SQL = f"""
 select 'item' as kind, i.id, m.id as meeting_id, m.date, m.title as meeting_title,
@@ -358,7 +353,7 @@ select 'item' as kind, i.id, m.id as meeting_id, m.date, m.title as meeting_titl
 from items_fts join items i on i.rowid = items_fts.rowid
 join documents d on d.id = i.document_id
 join meetings m on m.id = i.meeting_id
-where items_fts match :q and m.hidden = 0 and {CURRENT}
+where items_fts match :q and m.hidden = 0 and {CURRENT_DOCUMENT}
   and (:from is null or m.date >= :from) and (:to is null or m.date <= :to)
   and (:commitment is null or exists(
        select 1 from evidence e where e.item_id = i.id and e.commitment_id = :commitment
@@ -369,7 +364,7 @@ select 'page', p.id, m.id, m.date, m.title, d.sha256, d.kind, p.page, null,
 from pages_fts join pages p on p.rowid = pages_fts.rowid
 join documents d on d.id = p.document_id
 left join meetings m on m.id = d.meeting_id
-where pages_fts match :q and coalesce(m.hidden, 0) = 0 and {CURRENT}
+where pages_fts match :q and coalesce(m.hidden, 0) = 0 and {CURRENT_DOCUMENT}
   -- an agenda page is left out when one of its items is already a result
   and not exists(select 1 from items i2 where i2.document_id = p.document_id
        and i2.page = p.page and i2.id in (select rowid from items_fts where items_fts match :q))
@@ -404,13 +399,16 @@ def search():
         }
         try:
             total, results, page = run_search(db, params, page)
-        except sqlite3.OperationalError as exc:
-            if not any(e in str(exc) for e in FTS_ERRORS):
-                raise
+        except sqlite3.OperationalError:
+            # The reader's text went to FTS5 as a query: any error there is its syntax
+            # (quotes, NEAR(), a hyphen in "2024-17"); answer with the words alone, quoted.
             misunderstood = True
             params["q"] = quoted_words(q)
-            if params["q"]:
-                total, results, page = run_search(db, params, page)
+            try:
+                if params["q"]:
+                    total, results, page = run_search(db, params, page)
+            except sqlite3.OperationalError:
+                total, results = 0, []
     for row in results:
         row["snippet"] = highlight(row["snippet"] or "")
     pages = max(1, -(-total // PER_PAGE))
@@ -465,7 +463,8 @@ def run_search(db: sqlite_utils.Database, params: dict, page: int) -> tuple[int,
 
 def quoted_words(q: str) -> str:
     """The reader's words, each quoted, so FTS5 reads none of them as syntax."""
-    words = [w.replace('"', "") for w in q.split()]
+    printable = "".join(ch if ch.isprintable() else " " for ch in q)
+    words = [w.replace('"', "") for w in printable.split()]
     return " ".join(f'"{w}"' for w in words if w)
 
 
