@@ -103,3 +103,44 @@ def test_export_writes_json_and_csv_with_the_documented_fields(runner, tmp_path)
     assert {c["id"]: c["status"] for c in commitments}["declare-sanctuary"] == "kept"
     events = json.loads((out / "status_events.json").read_text())
     assert {e["commitment_id"] for e in events} == {c["id"] for c in commitments}
+
+
+def test_exported_csv_cannot_carry_a_spreadsheet_formula(runner, tmp_path):
+    result = runner.invoke(
+        main,
+        [
+            "add-evidence",
+            "--commitment",
+            "municipal-id",
+            "--url",
+            "https://example.org/x",
+            "--date",
+            "2024-01-01",
+            "--note",
+            '=HYPERLINK("http://evil.example","click")',
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    runner.invoke(main, ["export", "--out", str(tmp_path / "e")])
+    csv_text = (tmp_path / "e" / "evidence.csv").read_text()
+    assert "'=HYPERLINK" in csv_text
+    rows = json.loads((tmp_path / "e" / "evidence.json").read_text())
+    assert any(r["snippet"].startswith("=HYPERLINK") for r in rows)  # JSON keeps the text
+
+
+def test_manual_evidence_needs_a_web_address(runner):
+    result = runner.invoke(
+        main,
+        [
+            "add-evidence",
+            "--commitment",
+            "municipal-id",
+            "--url",
+            "javascript:alert(1)",
+            "--date",
+            "2024-01-01",
+            "--note",
+            "x",
+        ],
+    )
+    assert result.exit_code == 1 and "expected an http(s) address" in result.output

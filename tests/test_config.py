@@ -40,6 +40,7 @@ def test_environment_overrides(tmp_path):
         ({"TRACKER_REQUEST_DELAY": "-1"}, "negative"),
         ({"TRACKER_GRANICUS_URL": "bhamal.granicus.com"}, "http(s) URL"),
         ({"TRACKER_DATADIR": "/tmp"}, "unknown setting"),
+        ({"TRACKER_TIMEZONE": "America/Birmingham"}, "not a time zone name"),
     ],
 )
 def test_bad_settings_are_named_in_one_line(env, fragment):

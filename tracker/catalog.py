@@ -208,10 +208,13 @@ def load_curated(path: Path = CURATED_FILE) -> CuratedFile:
     return curated
 
 
+def rules_fingerprint(rules: dict) -> str:
+    """A fingerprint of matching rules (as stored JSON), to tell when they changed."""
+    return hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()
+
+
 def rules_sha256(c: Commitment) -> str:
-    """A fingerprint of a commitment's matching rules, to tell when they changed."""
-    canonical = json.dumps(c.rules.model_dump(mode="json"), sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return rules_fingerprint(c.rules.model_dump(mode="json"))
 
 
 def commitment_row(c: Commitment, position: int) -> dict[str, object]:

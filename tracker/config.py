@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 
@@ -96,6 +97,12 @@ def _parse(name: str, raw: str) -> object:
         return _int(name, raw)
     if name in {"request_delay", "request_timeout"}:
         return _float(name, raw)
+    if name == "timezone":
+        try:
+            ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"TRACKER_TIMEZONE={raw!r}: not a time zone name") from None
+        return raw
     if name == "scheduler":
         if raw.lower() not in {"1", "0", "true", "false", "on", "off", "yes", "no"}:
             raise ConfigError(f"TRACKER_SCHEDULER={raw!r}: expected on or off")

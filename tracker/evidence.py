@@ -255,6 +255,8 @@ def add_manual(
         raise StatusError(f"stance {stance!r} unknown (one of: {', '.join(STANCES)})")
     if not note.strip():
         raise StatusError("manual evidence needs a note that says what it shows")
+    if not url.startswith(("http://", "https://")):
+        raise StatusError(f"--url {url!r}: expected an http(s) address")
     document = None
     if file is not None:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -15,9 +14,9 @@ from flask_babel import (
     format_timedelta,
     lazy_gettext,
 )
-from werkzeug.routing import BuildError
 
 from .. import status as status_mod
+from ..catalog import rules_fingerprint
 from ..errors import ConfigError
 from ..health import freshness
 from ..runs import last_run
@@ -127,11 +126,6 @@ def rule_changes(old: dict, new: dict) -> dict:
         else None
     )
     return {"parts": parts, "threshold": threshold, "other": not parts and threshold is None}
-
-
-def rules_fingerprint(rules: dict) -> str:
-    """The same fingerprint as catalog.rules_sha256, from the stored JSON."""
-    return hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()
 
 
 def rule_history(versions: list[dict], current: dict | None = None) -> list[dict]:
@@ -431,16 +425,6 @@ def schedule(settings) -> tuple[list[dict], str | None]:
         return [], str(exc)
 
 
-def link(endpoint: str, **values) -> str | None:
-    """A URL on a page another blueprint serves, or None while that page does not exist."""
-    if endpoint not in current_app.view_functions or not all(values.values()):
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 @bp.get("/sources")
 def sources():
     db = get_db()
@@ -471,8 +455,10 @@ def sources():
         )
     )
     for doc in without_text:
-        doc["archive_url"] = link("records.document", sha256=doc["sha256"])
-        doc["meeting_url"] = link("records.meeting", meeting_id=doc["meeting_id"])
+        doc["archive_url"] = url_for("records.document", sha256=doc["sha256"])
+        doc["meeting_url"] = (
+            url_for("records.meeting", meeting_id=doc["meeting_id"]) if doc["meeting_id"] else None
+        )
     without_text_total = db["documents"].count_where(
         "extract_status not in ('ok', 'partial', 'pending')"
     )

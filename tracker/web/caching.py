@@ -11,7 +11,7 @@ import hashlib
 import sqlite3
 import threading
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -48,13 +48,20 @@ class DataVersion:
         self.lock = threading.Lock()
         self.version = -1
         self.changed = datetime.now(UTC)
+        self.last_success: str | None = None
 
-    def read(self) -> tuple[int, datetime]:
+    def read(self) -> tuple[int, datetime, str | None]:
+        """(version, when it changed, end of the last successful scrape): the banner saying
+        the data may be stale depends on the last, and on the clock."""
         with self.lock:
             version = self.conn.execute("pragma data_version").fetchone()[0]
             if version != self.version:
                 self.version, self.changed = version, datetime.now(UTC)
-            return self.version, self.changed
+                self.last_success = self.conn.execute(
+                    "select max(finished_at) from scrape_runs where kind = 'scrape' "
+                    "and outcome in ('ok', 'partial')"
+                ).fetchone()[0]
+            return self.version, self.changed, self.last_success
 
 
 class PageCache:
@@ -70,9 +77,16 @@ class PageCache:
         app.after_request(self.after)
 
     def _tag(self) -> tuple[str, str]:
-        version, changed = self.data.read()
+        version, changed, last_success = self.data.read()
+        settings = self.app.config["SETTINGS"]
+        stale = last_success is None or datetime.now(UTC) - datetime.fromisoformat(
+            last_success
+        ) > timedelta(days=settings.stale_days)
         lang = request.environ.get("tracker.lang", "en")
-        raw = f"{version}|{today()}|{lang}|{request.script_root}|{request.full_path}|{self.started}"
+        raw = (
+            f"{version}|{today()}|{stale}|{lang}|{request.script_root}|{request.full_path}|"
+            f"{self.started}"
+        )
         modified = format_datetime(changed.replace(microsecond=0), usegmt=True)
         return hashlib.sha256(raw.encode()).hexdigest()[:32], modified
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Flask, request
 from flask_babel import format_date, gettext, lazy_gettext
+
+from ..status import LOCAL_TZ
 
 STATUS_LABELS = {
     "not-started": lazy_gettext("Not started"),
@@ -81,10 +83,13 @@ def meeting_place(meeting: dict) -> str | None:
 
 
 def long_date(value: date | str | None, precision: str = "day") -> str:
+    """A date in the reader's language; a UTC timestamp is shown as its day in Birmingham."""
     if not value:
         return ""
     if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(LOCAL_TZ).date()
     if precision == "year":
         return str(value.year)
     if precision == "month":

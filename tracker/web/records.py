@@ -17,13 +17,13 @@ from markupsafe import Markup, escape
 from ..archive import blob_path
 from ..db import CURRENT_DOCUMENT
 from ..evidence import stage
+from ..process import READABLE
 from .database import get_db
 from .filters import meeting_place
 
 bp = Blueprint("records", __name__)
 
 PER_PAGE = 50
-READABLE = ("ok", "partial")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 MEETING_STATUS_LABELS = {
