@@ -2,7 +2,9 @@
 
 A page depends on the database, the day (stalled is derived from dates; the stale banner), the
 language and the URL. The database's version is SQLite's `PRAGMA data_version` on one
-long-lived connection: it changes whenever another connection commits, at the cost of a pragma.
+long-lived connection: it changes whenever another connection commits. It is read at most once
+per CHECK_SECONDS: a call into SQLite gives up the GIL, and under many concurrent requests each
+such call costs a wait for the GIL to come back, so a cache hit makes no call and takes no lock.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
-from collections import OrderedDict
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -31,6 +33,7 @@ CACHEABLE = {
     "about.sources",
 }
 MAX_ENTRIES = 512
+CHECK_SECONDS = 1.0  # how stale a page may be after a write (0 in tests)
 SECURITY_HEADERS = {
     # No inline script or style anywhere: templates and SVG use classes only.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -43,25 +46,28 @@ SECURITY_HEADERS = {
 class DataVersion:
     """The database's change counter, and when this process first saw its current value."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, check_seconds: float) -> None:
         self.conn = sqlite3.connect(db_path, check_same_thread=False)
         self.lock = threading.Lock()
-        self.version = -1
-        self.changed = datetime.now(UTC)
-        self.last_success: str | None = None
+        self.check_seconds = check_seconds
+        self.checked = -1e9
+        self.state: tuple[int, datetime, str | None] = (-1, datetime.now(UTC), None)
 
     def read(self) -> tuple[int, datetime, str | None]:
         """(version, when it changed, end of the last successful scrape): the banner saying
         the data may be stale depends on the last, and on the clock."""
+        if time.monotonic() - self.checked < self.check_seconds:
+            return self.state
         with self.lock:
             version = self.conn.execute("pragma data_version").fetchone()[0]
-            if version != self.version:
-                self.version, self.changed = version, datetime.now(UTC)
-                self.last_success = self.conn.execute(
+            if version != self.state[0]:
+                last_success = self.conn.execute(
                     "select max(finished_at) from scrape_runs where kind = 'scrape' "
                     "and outcome in ('ok', 'partial')"
                 ).fetchone()[0]
-            return self.version, self.changed, self.last_success
+                self.state = (version, datetime.now(UTC), last_success)
+            self.checked = time.monotonic()
+            return self.state
 
 
 class PageCache:
@@ -69,10 +75,11 @@ class PageCache:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.entries: OrderedDict[str, tuple[str, bytes, str, str]] = OrderedDict()
-        self.lock = threading.Lock()
+        self.entries: dict[str, tuple[str, bytes, str, str]] = {}
+        self.lock = threading.Lock()  # for stores only: a lookup is one atomic dict read
         self.started = datetime.now(UTC).isoformat()
-        self.data = DataVersion(app.config["SETTINGS"].db_path)
+        check = 0.0 if app.testing else app.config.get("PAGE_CACHE_CHECK_SECONDS", CHECK_SECONDS)
+        self.data = DataVersion(app.config["SETTINGS"].db_path, check)
         app.before_request(self.before)
         app.after_request(self.after)
 
@@ -100,14 +107,12 @@ class PageCache:
         request.environ["tracker.etag"] = (etag, modified)
         if request.if_none_match.contains(etag):
             return self._not_modified(etag, modified)
-        key = request.script_root + request.full_path
-        with self.lock:
-            hit = self.entries.get(key)
-            if hit and hit[0] == etag:
-                self.entries.move_to_end(key)
-                response = Response(hit[1], mimetype=hit[2])
-                response.headers["Content-Language"] = hit[3]
-                return response
+        hit = self.entries.get(request.script_root + request.full_path)
+        if hit and hit[0] == etag:
+            request.environ["tracker.cache_hit"] = True
+            response = Response(hit[1], mimetype=hit[2])
+            response.headers["Content-Language"] = hit[3]
+            return response
         return None
 
     def after(self, response: Response) -> Response:
@@ -122,12 +127,14 @@ class PageCache:
         response.headers["Cache-Control"] = "no-cache"  # always revalidate: a 304 is cheap
         lang = request.environ.get("tracker.lang", "en")
         response.headers["Content-Language"] = lang
+        if request.environ.get("tracker.cache_hit"):
+            return response
         key = request.script_root + request.full_path
         with self.lock:
+            self.entries.pop(key, None)
             self.entries[key] = (etag, response.get_data(), response.mimetype, lang)
-            self.entries.move_to_end(key)
-            while len(self.entries) > MAX_ENTRIES:
-                self.entries.popitem(last=False)
+            while len(self.entries) > MAX_ENTRIES:  # the oldest stored goes first
+                del self.entries[next(iter(self.entries))]
         return response
 
     @staticmethod
