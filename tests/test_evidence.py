@@ -185,3 +185,60 @@ def test_add_evidence_archives_the_file_and_makes_it_evidence(cfg, runner, monke
         ],
     )
     assert bad.exit_code == 1 and "no commitment with id 'no-such'" in bad.output
+
+
+def test_a_reviewed_row_is_never_rescored_even_if_a_rematch_read_it_as_pending(cfg, database):
+    from tracker.evidence import _update_pending
+
+    db = scraped(database, cfg)
+    match_all(db)
+    evidence_id = language_candidates(db)[0]["id"]
+    # an editor accepts it after the matcher read it as a candidate …
+    db["evidence"].update(evidence_id, {"review_state": "accepted", "reviewer": "ed"})
+    # … and the matcher's write for that stale reading changes nothing
+    _update_pending(db, evidence_id, {"score": 0.1, "review_state": "candidate"})
+    row = db["evidence"].get(evidence_id)
+    assert (row["review_state"], row["reviewer"]) == ("accepted", "ed") and row["score"] != 0.1
+
+
+def test_test_clips_are_not_matched(cfg, database):
+    db = scraped(database, cfg)
+    match_all(db)
+    hidden = list(
+        db.query(
+            "select e.id from evidence e join items i on i.id = e.item_id "
+            "join meetings m on m.id = i.meeting_id where m.hidden = 1"
+        )
+    )
+    assert db["meetings"].count_where("hidden = 1 and id in (select meeting_id from items)")
+    assert hidden == []
+
+
+def test_a_command_line_review_of_curated_evidence_survives_reloading_the_yaml(
+    cfg, database, runner, monkeypatch
+):
+    from tracker.catalog import sync
+
+    sync(database)
+    curated = next(database.query("select * from evidence where kind = 'curated' limit 1"))
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
+    result = runner.invoke(
+        main, ["review", "reject", str(curated["id"]), "--note", "Source misread."]
+    )
+    assert result.exit_code == 0, result.output
+    sync(database)
+    assert database["evidence"].get(curated["id"])["review_state"] == "rejected"
+
+
+def test_commitment_page_shows_matches_on_upcoming_agendas(cfg, database):
+    from datetime import date
+
+    import time_machine
+
+    db = scraped(database, cfg)
+    match_all(db)
+    app = create_app({"SETTINGS": cfg, "TESTING": True})
+    with time_machine.travel(date(2026, 5, 15), tick=False):
+        soup = BeautifulSoup(app.test_client().get("/commitments/language-access").data, "lxml")
+    dates = [t["datetime"] for t in soup.select(".unreviewed article.evidence time")]
+    assert "2026-05-19" in dates  # the next Tuesday's agenda, not yet held

@@ -200,3 +200,11 @@ def test_an_as_of_page_keeps_showing_what_the_record_held_that_day(client, db):
     assert after == before  # recorded today: not part of what the page said on 2021-01-01
     today = page(client, "/commitments/municipal-id").get_text()
     assert "Found later: an ID ordinance was introduced in 2020." in today
+
+
+def test_a_utc_timestamp_is_shown_as_its_day_in_birmingham(app):
+    from tracker.web.filters import long_date
+
+    with app.test_request_context("/"):
+        assert long_date("2026-11-27T03:00:00+00:00") == "November 26, 2026"
+        assert long_date("2026-11-27") == "November 27, 2026"
