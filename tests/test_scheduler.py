@@ -208,3 +208,11 @@ def test_a_lock_left_by_a_killed_process_is_recovered(settings):
     time.sleep(0.05)
     with exclusive(lock):  # the file is still there, but the dead holder's lock is gone
         assert lock.exists()
+
+
+def test_process_and_match_wait_their_turn_behind_a_running_scrape(runner, settings):
+    with exclusive(settings.data_dir / "scrape.lock"):
+        for command in (["process"], ["match"]):
+            result = runner.invoke(main, command)
+            assert result.exit_code == 1, command
+            assert "another scrape is running" in result.output
