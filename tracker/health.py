@@ -21,8 +21,12 @@ def freshness(db: sqlite_utils.Database, settings: Settings, now: datetime | Non
     now = now or datetime.now(UTC)
     success = last_run(db, "scrape", ("ok", "partial"))
     since = _parse(success["finished_at"]) if success else None
-    stale = since is None or now - since > timedelta(days=settings.stale_days)
-    return {"stale": stale, "last_success": since, "never": since is None}
+    return {"stale": is_stale(since, settings, now), "last_success": since, "never": since is None}
+
+
+def is_stale(last_success: datetime | None, settings: Settings, now: datetime) -> bool:
+    """No successful scrape yet, or none for more than stale_days."""
+    return last_success is None or now - last_success > timedelta(days=settings.stale_days)
 
 
 def health(db: sqlite_utils.Database, settings: Settings, now: datetime | None = None) -> dict:

@@ -149,28 +149,26 @@ def apply_outcomes(db: sqlite_utils.Database, meeting_id: str) -> None:
     agenda_doc = latest_version(db, meeting_id, "agenda")
     minutes_doc = latest_version(db, meeting_id, "minutes")
     with db.atomic():
+        items, by_number = [], {}
         if agenda_doc and agenda_doc["extract_status"] in READABLE:
-            parsed = agenda_mod.parse_agenda(_pages(db, agenda_doc["id"]))
-            by_number = {
-                r["number"]: r["id"]
-                for r in db.query(
-                    "select id, number from items where document_id = ?", [agenda_doc["id"]]
+            rows = list(
+                db.query(
+                    "select * from items where document_id = ? order by number", [agenda_doc["id"]]
                 )
-            }
-            for item in parsed.items:
-                if item.number in by_number:
-                    db["items"].update(
-                        by_number[item.number],
-                        {
-                            "outcome": agenda_mod.item_outcome_from_agenda(item),
-                            "outcome_provisional": 1,
-                            "outcome_confidence": None,
-                            "resolution_number": None,
-                        },
-                    )
-            _hide_empty_short_clip(db, meeting_id, parsed.items)
-        else:
-            parsed, by_number = None, {}
+            )
+            by_number = {row["number"]: row["id"] for row in rows}
+            items = [_agenda_item(row) for row in rows]
+            for item in items:
+                db["items"].update(
+                    by_number[item.number],
+                    {
+                        "outcome": agenda_mod.item_outcome_from_agenda(item),
+                        "outcome_provisional": 1,
+                        "outcome_confidence": None,
+                        "resolution_number": None,
+                    },
+                )
+            _hide_empty_short_clip(db, meeting_id, items)
         if not minutes_doc or minutes_doc["extract_status"] not in READABLE:
             return
         minutes = minutes_mod.parse_minutes(_pages(db, minutes_doc["id"]))
@@ -200,9 +198,9 @@ def apply_outcomes(db: sqlite_utils.Database, meeting_id: str) -> None:
                 )
                 .last_pk
             )
-        if parsed is None:
+        if not items:
             return
-        for link in minutes_mod.link_outcomes(parsed.items, minutes):
+        for link in minutes_mod.link_outcomes(items, minutes):
             item_id = by_number.get(link.item_number)
             if item_id is None:
                 continue
@@ -219,6 +217,27 @@ def apply_outcomes(db: sqlite_utils.Database, meeting_id: str) -> None:
                 db["votes"].update(
                     vote_ids[link.vote_index], {"item_id": item_id, "confidence": link.confidence}
                 )
+
+
+def _agenda_item(row: dict) -> agenda_mod.AgendaItem:
+    """A stored item as the parser's record (what outcome linking reads)."""
+    flags = (
+        "consent",
+        "public_hearing",
+        "permanent",
+        "addendum",
+        "withdrawn",
+        "deferred",
+        "first_reading",
+    )
+    return agenda_mod.AgendaItem(
+        number=row["number"],
+        marker=row["marker"],
+        text=row["text"],
+        page=row["page"],
+        sponsor=row["sponsor"],
+        **{flag: bool(row[flag]) for flag in flags},
+    )
 
 
 def _hide_empty_short_clip(db: sqlite_utils.Database, meeting_id: str, items: list) -> None:

@@ -13,12 +13,13 @@ import hashlib
 import sqlite3
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
 from flask import Flask, Response, request
 
+from ..health import is_stale
 from ..status import today
 
 CACHEABLE = {
@@ -86,9 +87,11 @@ class PageCache:
     def _tag(self) -> tuple[str, str]:
         version, changed, last_success = self.data.read()
         settings = self.app.config["SETTINGS"]
-        stale = last_success is None or datetime.now(UTC) - datetime.fromisoformat(
-            last_success
-        ) > timedelta(days=settings.stale_days)
+        stale = is_stale(
+            datetime.fromisoformat(last_success) if last_success else None,
+            settings,
+            datetime.now(UTC),
+        )
         lang = request.environ.get("tracker.lang", "en")
         raw = (
             f"{version}|{today()}|{stale}|{lang}|{request.script_root}|{request.full_path}|"

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext
+from sqlite_utils.db import NotFoundError
 
 from .. import status as status_mod
 from ..evidence import stage
@@ -68,7 +69,10 @@ def commitments_index():
 
 def _commitment_page(commitment_id: str, as_of: date | None):
     db = get_db()
-    row = db["commitments"].get(commitment_id) if _exists(db, commitment_id) else abort(404)
+    try:
+        row = db["commitments"].get(commitment_id)
+    except NotFoundError:
+        abort(404)
     # A past day's page shows only what the record held by the end of that day, so that its
     # permalink keeps showing the same thing; unreviewed candidates come and go with the rules,
     # so they are shown on the current page only.
@@ -138,7 +142,3 @@ def citations(title: str, day: date, permalink: str) -> dict[str, str]:
         "apa": f"{site}. ({apa_date}). {title}. {permalink}",
         "chicago": f"\u201c{title}.\u201d {site}. {format_date(day, 'long')}. {permalink}.",
     }
-
-
-def _exists(db, commitment_id: str) -> bool:
-    return bool(db["commitments"].count_where("id = ?", [commitment_id]))
