@@ -24,7 +24,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tracker.catalog import COMMITMENT_IDS, COMMITMENTS_FILE, load_commitments  # noqa: E402
+from tests.places import COMMITMENT_IDS, COMMITMENTS_FILE  # noqa: E402
+from tracker.catalog import load_commitments  # noqa: E402
 from tracker.matching import Matcher  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "match_corpus.yaml"

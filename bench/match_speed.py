@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.places import COMMITMENTS_FILE  # noqa: E402
 from tracker.catalog import load_commitments  # noqa: E402
 from tracker.matching import Matcher  # noqa: E402
 
@@ -118,7 +119,7 @@ def main() -> int:
     items = make_items(args.items, args.seed)
     mean_chars = sum(map(len, items)) / len(items)
     started = time.perf_counter()
-    matcher = Matcher.from_commitments(load_commitments())
+    matcher = Matcher.from_commitments(load_commitments(COMMITMENTS_FILE))
     compile_s = time.perf_counter() - started
 
     best = float("inf")

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pytest_httpserver import HTTPServer  # noqa: E402
 
 from tests.granicus_site import GranicusSite, Meeting, listing_html  # noqa: E402
+from tests.places import birmingham_at  # noqa: E402
 from tracker.config import Settings  # noqa: E402
 from tracker.db import open_db  # noqa: E402
 from tracker.scrape import scrape  # noqa: E402
@@ -60,28 +61,35 @@ def main() -> None:
         t0 = time.perf_counter()
         for m in meetings:
             site.add_meeting(m)
-        print(f"generated {len(site.documents)} PDFs for {len(meetings)} meetings "
-              f"in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"generated {len(site.documents)} PDFs for {len(meetings)} meetings "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(data_dir=Path(tmp), granicus_url=site.base_url,
-                                request_delay=0)
+            place = birmingham_at(Path(tmp) / "place", site.base_url)
+            settings = Settings(data_dir=Path(tmp), jurisdiction_file=place, request_delay=0)
             db = open_db(settings.db_path)
             for label in ("backfill", "unchanged re-scrape"):
                 before = len(site.log)
                 t0 = time.perf_counter()
-                run = scrape(db, settings, progress=False)
+                (run,) = scrape(db, settings, progress=False)
                 wall = time.perf_counter() - t0
                 entries = site.log[before:]
-                other = [e for e in entries
-                         if not e[0].startswith(("/robots.txt", "/ViewPublisher.php"))]
+                other = [
+                    e for e in entries if not e[0].startswith(("/robots.txt", "/ViewPublisher.php"))
+                ]
                 doc_bytes = sum(e[2] for e in entries if e[0].startswith("/files/"))
-                print(f"{label:20s} {run.outcome:8s} wall {wall:6.2f} s  requests {len(entries):4d}"
-                      f" (besides robots+listing: {len(other)})  document bytes {doc_bytes:,}"
-                      f"  new docs {run.new_documents}  meetings {run.meetings_seen}")
+                print(
+                    f"{label:20s} {run.outcome:8s} wall {wall:6.2f} s  requests {len(entries):4d}"
+                    f" (besides robots+listing: {len(other)})  document bytes {doc_bytes:,}"
+                    f"  new docs {run.new_documents}  meetings {run.meetings_seen}"
+                )
             items = db["items"].count
             pages = db["pages"].count
-            print(f"stored: {db['meetings'].count} meetings, {db['documents'].count} documents, "
-                  f"{pages} pages, {items} items")
+            print(
+                f"stored: {db['meetings'].count} meetings, {db['documents'].count} documents, "
+                f"{pages} pages, {items} items"
+            )
     finally:
         server.stop()
 

@@ -37,6 +37,7 @@ def demo_data(data_dir: Path) -> None:
     from pytest_httpserver import HTTPServer
 
     from tests.granicus_site import fixture_site
+    from tests.places import COMMITMENTS_FILE, birmingham_at
     from tracker.config import Settings
     from tracker.db import open_db
     from tracker.evidence import match_all
@@ -47,10 +48,11 @@ def demo_data(data_dir: Path) -> None:
     server.start()
     try:
         site = fixture_site(server)
-        settings = Settings(data_dir=data_dir, granicus_url=site.base_url, request_delay=0)
+        place = birmingham_at(data_dir.parent / "place", site.base_url)
+        settings = Settings(data_dir=data_dir, jurisdiction_file=place, request_delay=0)
         db = open_db(settings.db_path)
         scrape(db, settings, progress=False)
-        match_all(db)
+        match_all(db, COMMITMENTS_FILE)
         db.conn.close()
     finally:
         server.stop()
@@ -93,10 +95,19 @@ def main() -> None:
         data = Path(tmp)
         demo_data(data)
         port = free_port()
-        env = {**os.environ, "TRACKER_DATA_DIR": str(data), "TRACKER_PORT": str(port),
-               "TRACKER_SCHEDULER": "off"}
-        server = subprocess.Popen([sys.executable, "run.py"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "TRACKER_DATA_DIR": str(data),
+            "TRACKER_PORT": str(port),
+            "TRACKER_SCHEDULER": "off",
+        }
+        server = subprocess.Popen(
+            [sys.executable, "run.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.time() + 30
             while time.time() < deadline:
@@ -113,8 +124,10 @@ def main() -> None:
             }
             for path in urls.values():  # warm up: first render fills the page cache
                 load(port, path, 1, 0.3)
-            print(f"{args.clients} clients, {args.seconds:.0f} s per URL, server: python run.py "
-                  "(waitress, 8 threads)")
+            print(
+                f"{args.clients} clients, {args.seconds:.0f} s per URL, server: python run.py "
+                "(waitress, 8 threads)"
+            )
             baseline = None
             for name, path in urls.items():
                 count, lat = load(port, path, args.clients, args.seconds)
@@ -122,8 +135,10 @@ def main() -> None:
                 baseline = baseline or rps
                 p50 = statistics.median(lat) * 1000
                 p99 = statistics.quantiles(lat, n=100)[98] * 1000
-                print(f"{name:16s} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-                      f"ratio to static {rps / baseline:4.2f}")
+                print(
+                    f"{name:16s} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+                    f"ratio to static {rps / baseline:4.2f}"
+                )
         finally:
             server.terminate()
             server.wait()

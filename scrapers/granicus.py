@@ -14,16 +14,18 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
-from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup, Tag
 
+from .source import DocumentLink, Meeting, Page
+from .source import Listing as SourceListing
+
 logger = logging.getLogger(__name__)
 
-LOCAL_TZ = ZoneInfo("America/Chicago")
-COUNCIL_BODY = "City Council"
+COUNCIL_BODY = "City Council"  # a view's own body, unless the jurisdiction file names it
 TEST_CLIP_MAX_MINUTES = 10  # shorter than this and without an agenda: a test recording
 SHARED_CLIP_MAX_MINUTES = 15  # shorter than this beside a longer clip of the same meeting
 TABLES = ("upcoming", "archive")
@@ -84,7 +86,7 @@ class MeetingRecord:
     title: str  # as shown, whitespace-normalised
     name: str  # title without status suffixes
     body: str  # "City Council" or the committee's name
-    date: date  # local date (America/Chicago)
+    date: date  # local date (the jurisdiction's time zone)
     time: str | None  # local "HH:MM", or None when the page gives only a date
     status: str  # cancelled | tentative | confirmed | passed
     suffix: str | None  # rescheduled | postponed | deferred
@@ -105,8 +107,10 @@ class Listing:
     """What one publisher page yielded: one record per row, plus what looked wrong."""
 
     meetings: list[MeetingRecord] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # everything below, and epoch doubts
     tables_found: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # rows that could not become meetings
+    layout: list[str] = field(default_factory=list)  # "layout changed?": the page is not as known
 
 
 @dataclass
@@ -178,7 +182,9 @@ def _page_url(base_url: str, page: str, params: dict[str, int | str]) -> str:
 # --- parsing -------------------------------------------------------------------------------
 
 
-def parse_publisher(html: str, base_url: str, view_id: int) -> Listing:
+def parse_publisher(
+    html: str, base_url: str, view_id: int, *, tz: tzinfo, body: str = COUNCIL_BODY
+) -> Listing:
     """Read both tables of a publisher page; one record per row, not yet merged.
 
     Rows that cannot be read are skipped with a warning; a page without the expected tables
@@ -204,25 +210,25 @@ def parse_publisher(html: str, base_url: str, view_id: int) -> Listing:
                     rows.append(_read_row(tr, table_id, base_url))
                     read += 1
                 except _SkipRow as skip:
-                    listing.warnings.append(
+                    listing.skipped.append(
                         f"{table_id} row skipped ({skip}): {_row_text(tr)!r} at {url}"
                     )
         if seen and not read:
-            listing.warnings.append(
+            listing.layout.append(
                 f"layout changed? {seen} rows in the {table_id} table at {url}, none could be read"
             )
         elif not seen and table_id == "archive":
-            listing.warnings.append(f"layout changed? the archive table at {url} has no rows")
+            listing.layout.append(f"layout changed? the archive table at {url} has no rows")
         elif not seen:
             logger.info("no upcoming meetings listed at %s", url)
 
     if not listing.tables_found:
-        listing.warnings.append(f"layout changed? no upcoming or archive table at {url}")
+        listing.layout.append(f"layout changed? no upcoming or archive table at {url}")
     elif "archive" not in listing.tables_found:
-        listing.warnings.append(f"layout changed? no archive table at {url}")
+        listing.layout.append(f"layout changed? no archive table at {url}")
 
-    records, time_warnings = _decide_times(rows, url)
-    listing.warnings.extend(time_warnings)
+    records, time_warnings = _decide_times(rows, url, tz, body)
+    listing.warnings.extend(listing.skipped + listing.layout + time_warnings)
     listing.meetings = _assign_keys(flag_shared_agendas(records))
     for warning in listing.warnings:
         logger.warning("%s", warning)
@@ -288,19 +294,21 @@ def _read_row(tr: Tag, table_id: str, base_url: str) -> _Row:
     )
 
 
-def _decide_times(rows: list[_Row], url: str) -> tuple[list[MeetingRecord], list[str]]:
+def _decide_times(
+    rows: list[_Row], url: str, tz: tzinfo, body: str
+) -> tuple[list[MeetingRecord], list[str]]:
     """Build records, taking a time from the hidden epoch only where it can be trusted."""
     warnings: list[str] = []
     # Upcoming rows show both a time and an epoch: if those disagree, the epoch is not in
-    # America/Chicago (or not a start time) and no row on this page may rely on it.
+    # the local zone (or not a start time) and no row on this page may rely on it.
     trusted = True
     for row in rows:
         if row.shown_time and row.epoch is not None:
-            local = datetime.fromtimestamp(row.epoch, LOCAL_TZ)
+            local = datetime.fromtimestamp(row.epoch, tz)
             if (local.date(), local.strftime("%H:%M")) != (row.date, row.shown_time):
                 trusted = False
                 warnings.append(
-                    f"hidden epoch {row.epoch} is {local:%Y-%m-%d %H:%M} in {LOCAL_TZ.key} "
+                    f"hidden epoch {row.epoch} is {local:%Y-%m-%d %H:%M} in {tz} "
                     f"but the page shows {row.date} {row.shown_time} ({row.text!r}) at {url}; "
                     "times from epochs dropped"
                 )
@@ -311,12 +319,12 @@ def _decide_times(rows: list[_Row], url: str) -> tuple[list[MeetingRecord], list
     for row in rows:
         time = row.shown_time
         if time is None and row.epoch is not None and trusted:
-            local = datetime.fromtimestamp(row.epoch, LOCAL_TZ)
+            local = datetime.fromtimestamp(row.epoch, tz)
             if local.date() != row.date:
                 mismatched.append(f"{row.epoch} vs {row.date}")
             elif _EARLIEST_START <= local.strftime("%H:%M") < _LATEST_START:
                 time = local.strftime("%H:%M")
-        records.append(_record(row, time))
+        records.append(_record(row, time, body))
     if mismatched:
         warnings.append(
             f"hidden epoch falls on another local date than the one shown in "
@@ -325,7 +333,7 @@ def _decide_times(rows: list[_Row], url: str) -> tuple[list[MeetingRecord], list
     return records, warnings
 
 
-def _record(row: _Row, time: str | None) -> MeetingRecord:
+def _record(row: _Row, time: str | None, council: str) -> MeetingRecord:
     name, suffix, cancelled = split_title(row.title)
     if cancelled:
         status = "cancelled"
@@ -340,7 +348,7 @@ def _record(row: _Row, time: str | None) -> MeetingRecord:
     return MeetingRecord(
         title=row.title,
         name=name,
-        body=body_of(name),
+        body=body_of(name, council),
         date=row.date,
         time=time,
         status=status,
@@ -376,10 +384,10 @@ def split_title(title: str) -> tuple[str, str | None, bool]:
     return name, suffix, cancelled
 
 
-def body_of(name: str) -> str:
-    """The committee a meeting belongs to, or "City Council" (view 2 is the council's)."""
+def body_of(name: str, council: str = COUNCIL_BODY) -> str:
+    """The committee a meeting belongs to, or the view's own body (the council's)."""
     match = _COMMITTEE.match(name)
-    return match["body"].strip() if match else COUNCIL_BODY
+    return match["body"].strip() if match else council
 
 
 def _test_clip_reason(row: _Row) -> str | None:
@@ -609,3 +617,86 @@ def _first_param(urls: list[str], name: str) -> str | None:
         if values and values[0].strip():
             return values[0].strip()
     return None
+
+
+# --- the source ------------------------------------------------------------------------------
+
+
+class GranicusSource:
+    """A Granicus view (`base_url` + `view_id`) as a source: one listing page, two documents
+    per meeting, rebuilt from the meeting's ids on our configured base URL."""
+
+    def __init__(self, config: dict[str, Any], tz: tzinfo):
+        self.id = config["id"]
+        self.name = config.get("name", "Granicus")
+        self.base_url = config["base_url"].rstrip("/")
+        self.view_id = int(config.get("view_id", 1))
+        self.body = config.get("body", COUNCIL_BODY)
+        self.kinds = tuple(config.get("documents", ("agenda", "minutes")))
+        self.tz = tz
+        # Other hosts the view's own links point at (its video player), from the jurisdiction.
+        self.extra_hosts = set(config.get("hosts", ()))
+
+    def hosts(self) -> set[str]:
+        from .http import host_of  # the allow-list's spelling: host[:port]
+
+        return {host_of(self.base_url)} | self.extra_hosts
+
+    def start(self) -> list[tuple[str, ...]]:
+        return [(publisher_url(self.base_url, self.view_id),)]
+
+    def parse(self, page: Page) -> SourceListing:
+        listing = parse_publisher(
+            page.text, self.base_url, self.view_id, tz=self.tz, body=self.body
+        )
+        return SourceListing(
+            meetings=[self._meeting(r) for r in merge_records(listing.meetings)],
+            sections=list(listing.tables_found),
+            skipped=list(listing.skipped),
+            layout=list(listing.layout),
+        )
+
+    def _meeting(self, record: MeetingRecord) -> Meeting:
+        refs = {k: v for k, v in (("event_id", record.event_id), ("clip_id", record.clip_id)) if v}
+        return Meeting(
+            key=record.key,
+            title=record.title,
+            name=record.name,
+            body=record.body,
+            date=record.date,
+            time=record.time,
+            status=record.status,
+            refs=refs,
+            documents=tuple(self._documents(record)),
+            video_url=self._ours(record.video_url),
+            duration_minutes=record.duration_minutes,
+            hidden=record.hidden,
+            hidden_reason=record.hidden_reason,
+        )
+
+    def _documents(self, record: MeetingRecord) -> Iterable[DocumentLink]:
+        ids = {"clip_id": record.clip_id} if record.clip_id else {"event_id": record.event_id}
+        if "agenda" in self.kinds and record.agenda_url and (record.clip_id or record.event_id):
+            yield DocumentLink(kind="agenda", url=agenda_url(self.base_url, self.view_id, **ids))
+        if "minutes" in self.kinds and record.minutes_url and record.clip_id:
+            url = minutes_url(self.base_url, self.view_id, clip_id=record.clip_id)
+            yield DocumentLink(kind="minutes", url=url)
+
+    def _ours(self, url: str | None) -> str | None:
+        """A scraped link we may publish: http(s) on this source's host, nothing else
+        (a `javascript:` or off-site "video" link would become a link on our pages)."""
+        if not url:
+            return None
+        from .http import host_of
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or "\\" in url or parts.username:
+            return None
+        try:
+            return url if host_of(url) in self.hosts() else None
+        except ValueError:  # a malformed port
+            return None
+
+
+def make_source(config: dict[str, Any], tz: tzinfo) -> GranicusSource:
+    return GranicusSource(config, tz)

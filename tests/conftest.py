@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from tracker import create_app
+from tests.places import birmingham_at
 from tracker.config import Settings
 from tracker.db import open_db
+from tracker.web import create_app
 
 
 @pytest.fixture
@@ -45,7 +46,10 @@ def site(httpserver):
 def cfg(tmp_path, site) -> Settings:
     """Settings pointing at the fake site, with no delay between requests."""
     return Settings(
-        data_dir=tmp_path / "data", granicus_url=site.base_url, request_delay=0, request_timeout=5
+        data_dir=tmp_path / "data",
+        jurisdiction_file=birmingham_at(tmp_path / "place", site.base_url),
+        request_delay=0,
+        request_timeout=5,
     )
 
 
@@ -61,6 +65,7 @@ def runner(settings, monkeypatch):
     """A CLI runner whose TRACKER_DATA_DIR is the test's data dir."""
     monkeypatch.setenv("TRACKER_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("TRACKER_REQUEST_DELAY", "0")
+    monkeypatch.setenv("TRACKER_EDITOR", "Test editors")  # the byline --who defaults to
     return CliRunner()
 
 

@@ -119,13 +119,13 @@ class Meeting:
     items: list[tuple[str, str]] = field(default_factory=lambda: [*ROUTINE, RELEVANT])
 
 
-def listing_html(meetings: list[Meeting]) -> str:
-    """A publisher page in Granicus' template for generated meetings."""
+def listing_html(meetings: list[Meeting], tz: ZoneInfo = CHICAGO) -> str:
+    """A publisher page in Granicus' template for generated meetings (epochs in `tz`)."""
     upcoming, archive = [], []
     for i, m in enumerate(meetings):
         cls = "even" if i % 2 else "odd"
         stamp = f"{m.day:%B} {m.day.day}, {m.day.year}"
-        epoch = int(datetime.combine(m.day, time(9, 30), CHICAGO).timestamp())
+        epoch = int(datetime.combine(m.day, time(9, 30), tz).timestamp())
         slug = m.title.replace(" ", "-")
         if m.clip_id is None:
             upcoming.append(

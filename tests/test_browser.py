@@ -13,12 +13,13 @@ import pytest
 from waitress import create_server
 
 from tests.granicus_site import ITEMS, GranicusSite, Meeting, listing_html
-from tracker import create_app
+from tests.places import COMMITMENTS_FILE, birmingham_at
 from tracker.config import Settings
 from tracker.db import open_db
 from tracker.evidence import match_all, review
 from tracker.scrape import scrape
 from tracker.status import record_event
+from tracker.web import create_app
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +64,7 @@ def live(tmp_path_factory):
         site.add_meeting(m)
     settings = Settings(
         data_dir=data,
-        granicus_url=site.base_url,
+        jurisdiction_file=birmingham_at(data.parent / "place", site.base_url),
         request_delay=0,
         secret_key="browser-tests",
         scheduler=False,
@@ -71,7 +72,7 @@ def live(tmp_path_factory):
     db = open_db(settings.db_path)
     scrape(db, settings, progress=False)
     source.stop()
-    match_all(db)
+    match_all(db, COMMITMENTS_FILE)
     contrary = next(
         db.query(
             "select id from evidence where kind = 'match' and stance = "

@@ -110,6 +110,8 @@ def test_exported_csv_cannot_carry_a_spreadsheet_formula(runner, tmp_path):
         main,
         [
             "add-evidence",
+            "--stance",
+            "context",
             "--commitment",
             "municipal-id",
             "--url",
@@ -133,6 +135,8 @@ def test_manual_evidence_needs_a_web_address(runner):
         main,
         [
             "add-evidence",
+            "--stance",
+            "context",
             "--commitment",
             "municipal-id",
             "--url",

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.places import birmingham_at
 from tracker.config import Settings
 from tracker.errors import ConfigError
 
@@ -10,8 +11,13 @@ def test_defaults_serve_locally_with_embedded_data_dir():
     s = Settings.from_env({})
     assert (s.host, s.port) == ("127.0.0.1", 5000)
     assert s.db_path == s.data_dir / "tracker.db"
-    assert s.granicus_url == "https://bhamal.granicus.com"
-    assert s.granicus_view_id == 2
+    (granicus,) = s.place.sources
+    assert (granicus.kind, granicus.url, granicus.options["view_id"]) == (
+        "granicus",
+        "https://bhamal.granicus.com",
+        2,
+    )
+    assert str(s.tz) == "America/Chicago"
     assert s.request_delay == 1.0
 
 
@@ -21,7 +27,10 @@ def test_environment_overrides(tmp_path):
             "TRACKER_DATA_DIR": str(tmp_path),
             "TRACKER_PORT": "8080",
             "TRACKER_REQUEST_DELAY": "0",
-            "TRACKER_GRANICUS_URL": "http://127.0.0.1:9999/",
+            "TRACKER_JURISDICTION": str(
+                birmingham_at(tmp_path / "place", "http://127.0.0.1:9999/")
+            ),
+            "TRACKER_TIMEZONE": "America/New_York",
             "PATH": "/bin",
         }
     )
@@ -30,15 +39,17 @@ def test_environment_overrides(tmp_path):
     assert s.archive_dir == tmp_path / "archive"
     assert s.port == 8080
     assert s.request_delay == 0
-    assert s.granicus_url == "http://127.0.0.1:9999"
+    assert s.place.sources[0].url == "http://127.0.0.1:9999"
+    assert str(s.tz) == "America/New_York"  # TRACKER_TIMEZONE over the file's zone
 
 
 @pytest.mark.parametrize(
     ("env", "fragment"),
     [
         ({"TRACKER_PORT": "fivethousand"}, "TRACKER_PORT"),
-        ({"TRACKER_REQUEST_DELAY": "-1"}, "negative"),
-        ({"TRACKER_GRANICUS_URL": "bhamal.granicus.com"}, "http(s) URL"),
+        ({"TRACKER_REQUEST_DELAY": "-1"}, "from 0 to"),
+        ({"TRACKER_PUBLIC_URL": "tracker.example.org"}, "http(s) URL"),
+        ({"TRACKER_JURISDICTION": "/nonexistent/jurisdiction.yaml"}, "file not found"),
         ({"TRACKER_DATADIR": "/tmp"}, "unknown setting"),
         ({"TRACKER_TIMEZONE": "America/Birmingham"}, "not a time zone name"),
     ],

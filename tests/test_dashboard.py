@@ -5,14 +5,15 @@ from datetime import date, timedelta
 import time_machine
 from bs4 import BeautifulSoup
 
-from tracker import create_app
+from tests.places import COMMITMENTS_FILE
 from tracker.evidence import match_all
 from tracker.scrape import scrape
+from tracker.web import create_app
 
 
 def test_next_agenda_shows_upcoming_meetings_with_their_matched_items(cfg, database):
     scrape(database, cfg, progress=False)
-    match_all(database)
+    match_all(database, COMMITMENTS_FILE)
     app = create_app({"SETTINGS": cfg, "TESTING": True})
     with time_machine.travel(date(2026, 5, 15), tick=False):
         soup = BeautifulSoup(app.test_client().get("/").data, "lxml")

@@ -5,11 +5,11 @@ import json
 import yaml
 from bs4 import BeautifulSoup
 
-from tracker import create_app
-from tracker.catalog import COMMITMENTS_FILE
+from tests.places import COMMITMENTS_FILE, CURATED_FILE
 from tracker.cli import main
 from tracker.evidence import match_all
 from tracker.scrape import scrape
+from tracker.web import create_app
 
 INTERPRETATION = "%Spanish interpretation services%"
 
@@ -31,7 +31,7 @@ def language_candidates(db):
 
 def test_match_proposes_the_relevant_item_with_its_reason_and_nothing_routine(cfg, database):
     db = scraped(database, cfg)
-    report = match_all(db)
+    report = match_all(db, COMMITMENTS_FILE)
     assert report.new > 0
     found = language_candidates(db)
     assert found, "the interpretation contract is proposed for language-access"
@@ -51,9 +51,9 @@ def test_match_proposes_the_relevant_item_with_its_reason_and_nothing_routine(cf
 
 def test_rematch_is_idempotent_and_never_overturns_a_review(cfg, database, runner, monkeypatch):
     db = scraped(database, cfg)
-    match_all(db)
+    match_all(db, COMMITMENTS_FILE)
     count = db["evidence"].count
-    again = match_all(db)
+    again = match_all(db, COMMITMENTS_FILE)
     assert (again.new, db["evidence"].count) == (0, count)
 
     monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
@@ -64,7 +64,7 @@ def test_rematch_is_idempotent_and_never_overturns_a_review(cfg, database, runne
     assert ok.exit_code == 0, ok.output
     no = runner.invoke(main, ["review", "reject", str(rejected["id"]), "--note", "Duplicate."])
     assert no.exit_code == 0, no.output
-    match_all(db)
+    match_all(db, COMMITMENTS_FILE)
     states = {e["id"]: e["review_state"] for e in language_candidates(db)}
     assert states[accepted["id"]] == "accepted" and states[rejected["id"]] == "rejected"
     assert db["audit_log"].count == 2
@@ -72,7 +72,7 @@ def test_rematch_is_idempotent_and_never_overturns_a_review(cfg, database, runne
 
 def test_changed_rules_rescore_pending_candidates_but_keep_reviewed(cfg, database, tmp_path):
     db = scraped(database, cfg)
-    match_all(db)
+    match_all(db, COMMITMENTS_FILE)
     reviewed, pending = language_candidates(db)[:2]
     db["evidence"].update(reviewed["id"], {"review_state": "accepted", "reviewer": "t"})
     data = yaml.safe_load(COMMITMENTS_FILE.read_text())
@@ -89,7 +89,7 @@ def test_changed_rules_rescore_pending_candidates_but_keep_reviewed(cfg, databas
 
 def test_review_list_and_show(cfg, database, runner, monkeypatch):
     db = scraped(database, cfg)
-    match_all(db)
+    match_all(db, COMMITMENTS_FILE)
     monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
     listing = runner.invoke(main, ["review", "list", "--commitment", "language-access"])
     assert listing.exit_code == 0 and "language-access" in listing.output
@@ -104,7 +104,7 @@ def test_status_set_needs_evidence_for_kept_and_then_shows_on_the_site(
     cfg, database, runner, monkeypatch
 ):
     db = scraped(database, cfg)
-    match_all(db)
+    match_all(db, COMMITMENTS_FILE)
     monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
     refused = runner.invoke(
         main, ["status", "set", "language-access", "kept", "--date", "2026-05-19", "--note", "x"]
@@ -146,6 +146,8 @@ def test_add_evidence_archives_the_file_and_makes_it_evidence(cfg, runner, monke
         main,
         [
             "add-evidence",
+            "--stance",
+            "context",
             "--commitment",
             "municipal-id",
             "--url",
@@ -174,6 +176,8 @@ def test_add_evidence_archives_the_file_and_makes_it_evidence(cfg, runner, monke
         main,
         [
             "add-evidence",
+            "--stance",
+            "context",
             "--commitment",
             "no-such",
             "--url",
@@ -191,7 +195,7 @@ def test_a_reviewed_row_is_never_rescored_even_if_a_rematch_read_it_as_pending(c
     from tracker.evidence import _update_pending
 
     db = scraped(database, cfg)
-    match_all(db)
+    match_all(db, COMMITMENTS_FILE)
     evidence_id = language_candidates(db)[0]["id"]
     # an editor accepts it after the matcher read it as a candidate …
     db["evidence"].update(evidence_id, {"review_state": "accepted", "reviewer": "ed"})
@@ -203,7 +207,7 @@ def test_a_reviewed_row_is_never_rescored_even_if_a_rematch_read_it_as_pending(c
 
 def test_test_clips_are_not_matched(cfg, database):
     db = scraped(database, cfg)
-    match_all(db)
+    match_all(db, COMMITMENTS_FILE)
     hidden = list(
         db.query(
             "select e.id from evidence e join items i on i.id = e.item_id "
@@ -219,14 +223,14 @@ def test_a_command_line_review_of_curated_evidence_survives_reloading_the_yaml(
 ):
     from tracker.catalog import sync
 
-    sync(database)
+    sync(database, COMMITMENTS_FILE, CURATED_FILE)
     curated = next(database.query("select * from evidence where kind = 'curated' limit 1"))
     monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
     result = runner.invoke(
         main, ["review", "reject", str(curated["id"]), "--note", "Source misread."]
     )
     assert result.exit_code == 0, result.output
-    sync(database)
+    sync(database, COMMITMENTS_FILE, CURATED_FILE)
     assert database["evidence"].get(curated["id"])["review_state"] == "rejected"
 
 
@@ -236,7 +240,7 @@ def test_commitment_page_shows_matches_on_upcoming_agendas(cfg, database):
     import time_machine
 
     db = scraped(database, cfg)
-    match_all(db)
+    match_all(db, COMMITMENTS_FILE)
     app = create_app({"SETTINGS": cfg, "TESTING": True})
     with time_machine.travel(date(2026, 5, 15), tick=False):
         soup = BeautifulSoup(app.test_client().get("/commitments/language-access").data, "lxml")

@@ -4,6 +4,7 @@ import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
@@ -23,6 +24,7 @@ from scrapers.granicus import (
 FIXTURES = Path(__file__).parent / "fixtures" / "granicus"
 BASE = "https://bhamal.granicus.com"
 VIEW = 2
+CHICAGO = ZoneInfo("America/Chicago")  # Birmingham's zone: the fixture page's epochs are in it
 
 
 def _html(name: str = "publisher.html") -> str:
@@ -30,7 +32,7 @@ def _html(name: str = "publisher.html") -> str:
 
 
 def _parse(html: str | None = None, base_url: str = BASE) -> Listing:
-    return parse_publisher(_html() if html is None else html, base_url, VIEW)
+    return parse_publisher(_html() if html is None else html, base_url, VIEW, tz=CHICAGO)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tracker.catalog import COMMITMENT_IDS, Rules, load_commitments
+from tests.places import COMMITMENT_IDS, COMMITMENTS_FILE
+from tracker.catalog import Rules, load_commitments
 from tracker.matching import PASSAGE_MAX, Candidate, Matcher
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -32,7 +33,7 @@ WELCOMING = (
 
 @cache
 def catalogue() -> tuple:
-    return tuple(load_commitments())
+    return tuple(load_commitments(COMMITMENTS_FILE))
 
 
 @cache

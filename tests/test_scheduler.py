@@ -7,7 +7,6 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 
-from tracker import create_app
 from tracker.cli import main
 from tracker.config import Settings
 from tracker.db import open_db
@@ -15,6 +14,7 @@ from tracker.errors import ScrapeLocked
 from tracker.lock import exclusive
 from tracker.runs import Run
 from tracker.scheduler import build, catch_up, jobs, last_fire, missed, next_fire, run_job
+from tracker.web import create_app
 
 CHICAGO = ZoneInfo("America/Chicago")
 

@@ -18,13 +18,15 @@ def document_downloads(site):
 
 
 def test_first_scrape_stores_meetings_documents_pages_and_items(site, cfg, database):
-    run = scrape(database, cfg, progress=False)
+    (run,) = scrape(database, cfg, progress=False)
     assert run.outcome == "ok", run.errors
     assert run.meetings_seen == 16
     # event 1231 became clip 3456: one meeting, one agenda fetched (by its clip id)
     assert run.new_documents == len(AGENDA_IDS) - 1 + len(MINUTES_IDS)
     merged = database["meetings"].get("2026-05-12-regular-city-council-meeting")
-    assert (merged["event_id"], merged["clip_id"], merged["status"]) == ("1231", "3456", "passed")
+    assert merged["status"] == "passed"
+    refs = database["meeting_refs"].rows_where("meeting_id = ?", [merged["id"]])
+    assert {r["name"]: r["value"] for r in refs} == {"event_id": "1231", "clip_id": "3456"}
     cancelled = database["meetings"].get("2026-05-26-regular-city-council-meeting")
     assert cancelled["status"] == "cancelled"
     hidden = {r["id"] for r in database.query("select id from meetings where hidden")}
@@ -72,7 +74,7 @@ def test_unchanged_site_costs_a_few_small_requests_and_no_document_bytes(site, c
     scrape(database, cfg, progress=False)
     before = len(site.log)
     downloads = len(document_downloads(site))
-    run = scrape(database, cfg, progress=False)
+    (run,) = scrape(database, cfg, progress=False)
     second = site.log[before:]
     besides = [e for e in second if not e[0].startswith(("/robots.txt", "/ViewPublisher.php"))]
     assert run.outcome == "ok"
@@ -85,7 +87,7 @@ def test_unchanged_site_costs_a_few_small_requests_and_no_document_bytes(site, c
 def test_revised_agenda_becomes_a_new_version_and_the_old_is_kept(site, cfg, database):
     scrape(database, cfg, progress=False)
     site.add("agenda", "event_id", 1234, agenda_pdf(1234, ITEMS + [ITEMS[1]]))
-    run = scrape(database, cfg, progress=False)
+    (run,) = scrape(database, cfg, progress=False)
     assert run.changed_documents == 1
     versions = list(
         database.query(
@@ -108,7 +110,7 @@ def test_bad_documents_are_recorded_and_the_run_goes_on(site, cfg, database, htt
     site.add("agenda", "clip_id", 3433, b"%PDF-1.4\n" + b"0" * 300_000)  # oversize below
     site.redirect_elsewhere.add(("agenda", "clip_id", "3432"))
     cfg = Settings(**{**cfg.__dict__, "max_document_bytes": 200_000})
-    run = scrape(database, cfg, progress=False)
+    (run,) = scrape(database, cfg, progress=False)
     assert run.outcome == "partial"
     reasons = {
         e["url"].split("clip_id=")[-1] if "clip_id=" in e["url"] else e["url"]: e["reason"]
@@ -136,18 +138,18 @@ def test_changed_layout_fails_the_run_and_keeps_what_was_known(site, cfg, databa
     scrape(database, cfg, progress=False)
     meetings, documents = database["meetings"].count, database["documents"].count
     site.listing = (FIXTURES / "granicus" / "publisher_changed_layout.html").read_text()
-    run = scrape(database, cfg, progress=False)
+    (run,) = scrape(database, cfg, progress=False)
     assert run.outcome == "failed"
     assert "layout changed?" in run.message and f"{meetings} meetings known" in run.message
     assert (database["meetings"].count, database["documents"].count) == (meetings, documents)
 
 
 def test_scrape_command_exits_non_zero_on_failure(site, cfg, runner, monkeypatch):
-    monkeypatch.setenv("TRACKER_GRANICUS_URL", site.base_url)
+    monkeypatch.setenv("TRACKER_JURISDICTION", str(cfg.jurisdiction_file))
     monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
     ok = runner.invoke(main, ["scrape"])
     assert ok.exit_code == 0, ok.output
-    assert "scrape ok: 16 meetings" in ok.output
+    assert "scrape granicus ok: 16 meetings" in ok.output
     site.listing = "<html><body><p>Maintenance</p></body></html>"
     failed = runner.invoke(main, ["scrape"])
     assert failed.exit_code == 1
@@ -193,7 +195,7 @@ def test_killed_scrape_leaves_no_duplicates_and_the_next_run_completes_it(site, 
     env = {
         **os.environ,
         "TRACKER_DATA_DIR": str(cfg.data_dir),
-        "TRACKER_GRANICUS_URL": site.base_url,
+        "TRACKER_JURISDICTION": str(cfg.jurisdiction_file),
         "TRACKER_REQUEST_DELAY": "0",
     }
     root = Path(__file__).resolve().parent.parent
@@ -219,7 +221,7 @@ def test_killed_scrape_leaves_no_duplicates_and_the_next_run_completes_it(site, 
     assert health(database, cfg)["last_interrupted"]["id"] == killed["id"]
 
     site.file_delay = 0
-    run = scrape(database, cfg, progress=False)
+    (run,) = scrape(database, cfg, progress=False)
     assert run.outcome == "ok", run.errors
     assert database["documents"].count == 15
     duplicates = list(
@@ -241,13 +243,13 @@ def test_killed_scrape_leaves_no_duplicates_and_the_next_run_completes_it(site, 
 def test_a_document_that_keeps_failing_is_recorded_and_retried_next_run(site, cfg, database):
     site.failing[("agenda", "clip_id", "3449")] = 503
     cfg = Settings(**{**cfg.__dict__, "request_retries": 1})
-    run = scrape(database, cfg, progress=False)
+    (run,) = scrape(database, cfg, progress=False)
     assert run.outcome == "partial"
     assert len(run.errors) == 1 and "clip_id=3449" in run.errors[0]["url"]
     assert run.errors[0]["reason"].startswith("HTTP 503")
     assert run.new_documents == len(AGENDA_IDS) - 2 + len(MINUTES_IDS)
     del site.failing[("agenda", "clip_id", "3449")]
-    again = scrape(database, cfg, progress=False)
+    (again,) = scrape(database, cfg, progress=False)
     assert (again.outcome, again.new_documents) == ("ok", 1)
 
 
@@ -268,7 +270,7 @@ def test_outcomes_become_final_when_the_minutes_arrive(site, cfg, database):
     assert 'clip_id=3449">Minutes' in site.listing
     votes = [(1, "adopted"), (2, "adopted"), (3, "referred")]
     site.add("minutes", "clip_id", 3449, pdf_of(minutes_lines(date(2026, 5, 5), votes)))
-    run = scrape(database, cfg, progress=False)
+    (run,) = scrape(database, cfg, progress=False)
     assert run.new_documents == 1
     after = {
         i["number"]: i
@@ -283,7 +285,7 @@ def test_outcomes_become_final_when_the_minutes_arrive(site, cfg, database):
 
 
 def test_since_skips_documents_of_older_meetings(site, cfg, database):
-    run = scrape(database, cfg, progress=False, since=date(2026, 5, 1))
+    (run,) = scrape(database, cfg, progress=False, since=date(2026, 5, 1))
     fetched = {r["meeting_id"] for r in database.query("select meeting_id from documents")}
     assert fetched and all(m >= "2026-05-01" for m in fetched)
     assert run.meetings_seen == 16  # the listing is still read and every meeting recorded
@@ -293,7 +295,7 @@ def test_a_missing_archive_table_fails_the_run_and_changes_nothing(site, cfg, da
     scrape(database, cfg, progress=False)
     before = list(database.query("select * from meetings order by id"))
     site.listing = site.listing.replace('id="archive"', 'id="archived-videos"')
-    run = scrape(database, cfg, progress=False)
+    (run,) = scrape(database, cfg, progress=False)
     assert run.outcome == "failed" and "no archive table" in run.message
     assert list(database.query("select * from meetings order by id")) == before
 
@@ -301,37 +303,31 @@ def test_a_missing_archive_table_fails_the_run_and_changes_nothing(site, cfg, da
 def test_a_meeting_moved_to_another_day_stays_apart_from_a_new_one_on_its_old_day(database):
     from datetime import date as day
 
-    from scrapers.granicus import MeetingRecord
+    from scrapers.source import Meeting
     from tracker.scrape import _ensure_source, _upsert_meeting
 
-    def upcoming(event_id: str, on: day) -> MeetingRecord:
-        return MeetingRecord(
+    def upcoming(event_id: str, on: day) -> Meeting:
+        return Meeting(
+            key=f"{on.isoformat()}-regular-city-council-meeting",
             title="Regular City Council Meeting",
             name="Regular City Council Meeting",
             body="City Council",
             date=on,
             time="09:30",
             status="confirmed",
-            suffix=None,
-            event_id=event_id,
-            clip_id=None,
-            agenda_url="x",
-            minutes_url=None,
-            video_url=None,
-            duration_minutes=None,
-            hidden=False,
-            hidden_reason=None,
-            key=f"{on.isoformat()}-regular-city-council-meeting",
-            table="upcoming",
+            refs={"event_id": event_id},
         )
 
-    _ensure_source(database, Settings())
-    first = _upsert_meeting(database, upcoming("1234", day(2026, 12, 1)))
-    moved = _upsert_meeting(database, upcoming("1234", day(2026, 12, 3)))
-    new = _upsert_meeting(database, upcoming("1240", day(2026, 12, 1)))
+    class Granicus:
+        id, name, base_url = "granicus", "Granicus", "http://127.0.0.1"
+
+    _ensure_source(database, Granicus(), ["upcoming"])
+    first = _upsert_meeting(database, "granicus", upcoming("1234", day(2026, 12, 1)))
+    moved = _upsert_meeting(database, "granicus", upcoming("1234", day(2026, 12, 3)))
+    new = _upsert_meeting(database, "granicus", upcoming("1240", day(2026, 12, 1)))
     assert first == moved  # the same event, now on another day
     assert new != first
-    assert {r["event_id"] for r in database.query("select event_id from meetings")} == {
+    assert {r["value"] for r in database.query("select value from meeting_refs")} == {
         "1234",
         "1240",
     }

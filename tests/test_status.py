@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from tests.places import COMMITMENTS_FILE
 from tracker.catalog import commitment_row, load_commitments
 from tracker.db import open_db
 from tracker.errors import StatusError
@@ -14,7 +15,7 @@ from tracker.status import record_event, standing
 def bare_db(tmp_path):
     """The 15 commitments, and no events or evidence."""
     db = open_db(tmp_path / "t.db")
-    for position, c in enumerate(load_commitments()):
+    for position, c in enumerate(load_commitments(COMMITMENTS_FILE)):
         db["commitments"].insert(commitment_row(c, position))
     yield db
     db.conn.close()

@@ -2,7 +2,8 @@
 
 from bs4 import BeautifulSoup
 
-from tracker.catalog import COMMITMENT_IDS, load_commitments
+from tests.places import COMMITMENT_IDS, COMMITMENTS_FILE
+from tracker.catalog import load_commitments
 
 
 def page(client, url, status=200):
@@ -27,7 +28,7 @@ def test_overview_lists_all_fifteen_promises_with_status_and_dates(client):
 def test_overview_in_spanish_uses_spanish_titles_labels_and_dates(client):
     soup = page(client, "/es/")
     assert soup.html["lang"] == "es"
-    titles_es = [c.title.es for c in load_commitments()]
+    titles_es = [c.title.es for c in load_commitments(COMMITMENTS_FILE)]
     shown = [a.get_text(strip=True) for a in soup.select("table.commitments tbody th a")]
     assert shown == titles_es
     text = soup.get_text()
@@ -39,7 +40,7 @@ def test_overview_in_spanish_uses_spanish_titles_labels_and_dates(client):
 
 def test_commitment_page_shows_promise_sources_status_history_and_evidence(client):
     soup = page(client, "/commitments/declare-sanctuary")
-    assert soup.h1.get_text(strip=True) == load_commitments()[0].title.en
+    assert soup.h1.get_text(strip=True) == load_commitments(COMMITMENTS_FILE)[0].title.en
     status = soup.select_one(".standing")
     assert "Kept" in status.get_text() and "January 31, 2017" in status.get_text()
     assert soup.select(".sources a[href^='https://']")
@@ -118,11 +119,11 @@ def test_pages_send_a_content_security_policy_without_inline_styles(client):
 def test_cite_box_gives_a_permanent_link_and_apa_and_chicago_citations(client):
     soup = page(client, "/commitments/declare-sanctuary/as-of/2020-01-15")
     assert len(soup.select("section.cite")) == 1
-    assert soup.title.get_text().startswith(load_commitments()[0].title.en)
+    assert soup.title.get_text().startswith(load_commitments(COMMITMENTS_FILE)[0].title.en)
     box = soup.select_one("section.cite")
     link = "http://localhost/commitments/declare-sanctuary/as-of/2020-01-15"
     assert box.select_one("a")["href"] == link
-    title = load_commitments()[0].title.en
+    title = load_commitments(COMMITMENTS_FILE)[0].title.en
     assert box.select_one("#cite-apa").get_text() == (
         f"Birmingham sanctuary promise tracker. (2020, January 15). {title}. {link}"
     )
@@ -137,7 +138,7 @@ def test_cite_box_gives_a_permanent_link_and_apa_and_chicago_citations(client):
 def test_commitment_page_has_open_graph_and_twitter_meta(client):
     soup = page(client, "/commitments/police-not-immigration-agents")
     og = {m["property"]: m["content"] for m in soup.select("meta[property]")}
-    assert og["og:title"] == load_commitments()[4].title.en
+    assert og["og:title"] == load_commitments(COMMITMENTS_FILE)[4].title.en
     assert og["og:description"].startswith("Broken") or og["og:description"]
     assert og["og:url"].startswith("http://localhost/commitments/police-not-immigration-agents")
     assert soup.select_one("meta[name='twitter:card']")["content"] == "summary"
@@ -162,7 +163,7 @@ def test_recent_changes_list_status_events_newest_first(client):
 
 
 def test_server_error_is_a_friendly_page_in_the_readers_language(settings):
-    from tracker import create_app
+    from tracker.web import create_app
 
     app = create_app({"SETTINGS": settings})  # not TESTING: errors are handled, not raised
 

@@ -7,7 +7,8 @@ import time_machine
 import yaml
 from bs4 import BeautifulSoup
 
-from tracker.catalog import COMMITMENT_IDS, COMMITMENTS_FILE, load_commitments, sync
+from tests.places import COMMITMENT_IDS, COMMITMENTS_FILE, CURATED_FILE
+from tracker.catalog import load_commitments, sync
 from tracker.db import utcnow
 from tracker.evidence import review
 from tracker.runs import Run
@@ -39,7 +40,7 @@ def test_methodology_lists_every_commitment_with_its_rules(client):
     soup = page(client, "/methodology")
     sections = soup.select("section.rule-set")
     assert [s["id"] for s in sections] == [f"rules-{cid}" for cid in COMMITMENT_IDS]
-    for section, c in zip(sections, load_commitments(), strict=True):
+    for section, c in zip(sections, load_commitments(COMMITMENTS_FILE), strict=True):
         assert section.h3.a.get_text(strip=True) == c.title.en
         assert section.h3.a["href"] == f"/commitments/{c.id}"
         rows = section.select("table.rules tbody tr")
@@ -89,7 +90,7 @@ def test_a_rule_change_shows_a_second_version_with_what_changed(client, db, tmp_
     changed = tmp_path / "commitments.yaml"
     changed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     with time_machine.travel(datetime(2027, 3, 2, 15, tzinfo=UTC), tick=False):
-        sync(db, changed)
+        sync(db, changed, CURATED_FILE)
 
     section = page(client, "/methodology").select_one("#rules-municipal-id")
     versions = section.select("ol.rule-history > li")
@@ -361,7 +362,7 @@ def test_about_pages_in_spanish(client, db):
     for soup in pages.values():
         assert soup.html["lang"] == "es"
     titles = [s.h3.a.get_text(strip=True) for s in pages["/methodology"].select("section.rule-set")]
-    assert titles == [c.title.es for c in load_commitments()]
+    assert titles == [c.title.es for c in load_commitments(COMMITMENTS_FILE)]
     links = [s.h3.a["href"] for s in pages["/methodology"].select("section.rule-set")]
     assert all(href.startswith("/es/commitments/") for href in links)
     assert OPERATIVE in text(pages["/methodology"].select_one("figure.quote"))

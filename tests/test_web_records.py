@@ -6,11 +6,12 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from tracker import create_app
+from tests.places import COMMITMENTS_FILE, birmingham_at
 from tracker.config import Settings
 from tracker.db import open_db
 from tracker.evidence import match_all
 from tracker.scrape import scrape
+from tracker.web import create_app
 
 HELD = "2026-04-21-regular-city-council-meeting"  # agenda and minutes, outcomes final
 CHAMBERS = "2026-04-14-regular-city-council-meeting"  # a regular meeting at City Hall
@@ -25,11 +26,16 @@ def scraped_dir(tmp_path_factory, make_httpserver):
 
     site = fixture_site(make_httpserver)
     data = tmp_path_factory.mktemp("records") / "data"
-    cfg = Settings(data_dir=data, granicus_url=site.base_url, request_delay=0, request_timeout=5)
+    cfg = Settings(
+        data_dir=data,
+        jurisdiction_file=birmingham_at(data.parent / "place", site.base_url),
+        request_delay=0,
+        request_timeout=5,
+    )
     db = open_db(cfg.db_path)
     try:
         scrape(db, cfg, progress=False)
-        match_all(db)
+        match_all(db, COMMITMENTS_FILE)
     finally:
         db.conn.close()
         make_httpserver.clear()

@@ -1,5 +1,1 @@
-"""Birmingham sanctuary promise tracker."""
-
-from .web import create_app
-
-__all__ = ["create_app"]
+"""Birmingham sanctuary promise tracker. Empty on purpose: importing a parser loads no web app."""

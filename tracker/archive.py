@@ -54,13 +54,17 @@ class Stored:
     change: str  # "new" (first version), "changed" (a new version), "same" (bytes already kept)
 
 
-def latest_version(db: sqlite_utils.Database, meeting_id: str | None, kind: str) -> dict | None:
+def latest_version(
+    db: sqlite_utils.Database, meeting_id: str | None, kind: str, url: str | None = None
+) -> dict | None:
+    """The newest stored version of a meeting's document of this kind; for a document of no
+    meeting (a press release), the newest one fetched from `url`."""
+    if meeting_id is None:
+        where, params = "meeting_id is null and kind = ? and url = ?", [kind, url]
+    else:
+        where, params = "meeting_id = ? and kind = ?", [meeting_id, kind]
     rows = list(
-        db.query(
-            """select * from documents where meeting_id is ? and kind = ?
-               order by version desc limit 1""",
-            [meeting_id, kind],
-        )
+        db.query(f"select * from documents where {where} order by version desc limit 1", params)
     )
     return rows[0] if rows else None
 
@@ -78,11 +82,15 @@ def record(
     last_modified: str | None = None,
     content_type: str | None = None,
     headers: dict[str, str] | None = None,
+    source_id: str | None = None,
+    title: str | None = None,
+    day: str | None = None,
 ) -> Stored:
-    """Archive `data` as the newest version of the (meeting, kind) document."""
+    """Archive `data` as the newest version of the (meeting, kind) document, or of the
+    document at `url` when it belongs to no meeting."""
     sha256 = store_blob(archive_dir, data)
     now = utcnow()
-    previous = latest_version(db, meeting_id, kind) if meeting_id else None
+    previous = latest_version(db, meeting_id, kind, url) if meeting_id or source_id else None
     if previous and previous["sha256"] == sha256:
         db["documents"].update(
             previous["id"],
@@ -110,6 +118,9 @@ def record(
         "headers": json.dumps(headers or {}),
         "size": len(data),
         "extract_status": "pending",
+        "source_id": source_id,
+        "title": title,
+        "date": day,
     }
     document_id = db["documents"].insert(row).last_pk
     return Stored(document_id, "changed" if previous else "new")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -13,33 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, fie
 
 from .db import utcnow
 from .errors import CatalogError
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-COMMITMENTS_FILE = DATA_DIR / "commitments.yaml"
-CURATED_FILE = DATA_DIR / "curated_events.yaml"
-
-COMMITMENT_IDS = (
-    "declare-sanctuary",
-    "equal-protection",
-    "sanctuary-task-force",
-    "welcoming-integration",
-    "police-not-immigration-agents",
-    "no-stop-and-frisk",
-    "services-regardless-of-status",
-    "municipal-id",
-    "change-state-law",
-    "sanctuary-ordinance",
-    "no-city-resources-for-ice",
-    "detainer-limits",
-    "information-privacy",
-    "language-access",
-    "legal-defense",
+from .vocab import (
+    EDITOR_STATUSES,
+    NEEDS_EVIDENCE,
+    EvidenceKind,
+    Reason,
+    ReviewState,
+    Stance,
+    Status,
 )
-STATUSES = ("not-started", "in-progress", "stalled", "partial", "kept", "broken")
-EDITOR_STATUSES = ("not-started", "in-progress", "partial", "kept", "broken")
-NEEDS_EVIDENCE = ("kept", "partial", "broken")
-REASONS = ("stalled", "broken", "pre-empted-by-state-law")
-STANCES = ("supports", "contrary", "context")
+
 CURATED_REVIEWER = "curated history"  # reviewer of evidence loaded from curated_events.yaml
 
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -71,7 +55,7 @@ class Pattern(Strict):
     any: list[NonEmpty] = Field(min_length=1)
     with_any: list[NonEmpty] = []
     weight: float = Field(gt=0)
-    stance: Literal["supports", "contrary"] = "supports"
+    stance: Literal[Stance.SUPPORTS, Stance.CONTRARY] = Stance.SUPPORTS
     case_sensitive: bool = False
     note: str | None = None
 
@@ -86,7 +70,7 @@ class Rules(Strict):
 
 
 class Commitment(Strict):
-    id: Literal[COMMITMENT_IDS]  # type: ignore[valid-type]
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")  # in URLs: stable once published
     made_by: Literal["resolution", "mayor", "campaign"]
     made_on: date
     title: Text
@@ -101,14 +85,13 @@ class CommitmentsFile(Strict):
 
     @field_validator("commitments")
     @classmethod
-    def _all_fifteen(cls, value: list[Commitment]) -> list[Commitment]:
+    def _unique_ids(cls, value: list[Commitment]) -> list[Commitment]:
         ids = [c.id for c in value]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate ids: {', '.join(dupes)}")
-        missing = [i for i in COMMITMENT_IDS if i not in ids]
-        if missing:
-            raise ValueError(f"missing commitments: {', '.join(missing)}")
+        if not value:
+            raise ValueError("the catalogue lists no commitment")
         return value
 
 
@@ -121,22 +104,27 @@ class CuratedEvent(Strict):
     title: Text
     summary: Text
     sources: list[HttpUrl] = Field(min_length=1)
-    commitments: dict[Literal[COMMITMENT_IDS], Literal[STANCES]] = Field(  # type: ignore[valid-type]
-        min_length=1
-    )
+    commitments: dict[NonEmpty, Stance] = Field(min_length=1)
 
 
 class CuratedStatus(Strict):
     """An editor's status for a commitment, resting on curated events by key."""
 
     key: NonEmpty
-    commitment: Literal[COMMITMENT_IDS]  # type: ignore[valid-type]
-    status: Literal[EDITOR_STATUSES]  # type: ignore[valid-type]
+    commitment: NonEmpty
+    status: Status
     effective_date: date
-    reason: Literal[REASONS] | None = None  # type: ignore[valid-type]
+    reason: Reason | None = None
     note: Text
     evidence: list[NonEmpty] = []
     who: NonEmpty = "editors"
+
+    @field_validator("status")
+    @classmethod
+    def _editor_status(cls, value: Status) -> Status:
+        if value not in EDITOR_STATUSES:
+            raise ValueError(f"{value} is derived from dates, never set by an editor")
+        return value
 
 
 class CuratedFile(Strict):
@@ -144,16 +132,20 @@ class CuratedFile(Strict):
     statuses: list[CuratedStatus]
 
 
-def _read_yaml(path: Path) -> object:
+def read_yaml(path: Path) -> object:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CatalogError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot be read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
 
 
-def _describe(path: Path, raw: object, exc: ValidationError, list_key: str) -> CatalogError:
+def describe(path: Path, raw: object, exc: ValidationError, list_key: str) -> CatalogError:
     """Turn pydantic's first error into one line naming the file, the entry id and the field."""
     err = exc.errors()[0]
     loc = list(err["loc"])
@@ -173,26 +165,40 @@ def _describe(path: Path, raw: object, exc: ValidationError, list_key: str) -> C
     return CatalogError(f"{path}:{where} field {field}: {message}")
 
 
-def load_commitments(path: Path = COMMITMENTS_FILE) -> list[Commitment]:
+def load_commitments(path: Path) -> list[Commitment]:
     """Read and validate the commitments catalogue."""
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     try:
         return CommitmentsFile.model_validate(raw).commitments
     except ValidationError as exc:
-        raise _describe(path, raw, exc, "commitments") from None
+        raise describe(path, raw, exc, "commitments") from None
 
 
-def load_curated(path: Path = CURATED_FILE) -> CuratedFile:
-    """Read and validate the curated events and editorial statuses."""
-    raw = _read_yaml(path)
+def load_curated(path: Path, commitment_ids: Iterable[str]) -> CuratedFile:
+    """Read and validate the curated events and editorial statuses of these commitments."""
+    raw = read_yaml(path)
     try:
         curated = CuratedFile.model_validate(raw)
     except ValidationError as exc:
         list_key = "statuses" if exc.errors()[0]["loc"][:1] == ("statuses",) else "events"
-        raise _describe(path, raw, exc, list_key) from None
+        raise describe(path, raw, exc, list_key) from None
     by_key = {e.key: e for e in curated.events}
     if len(by_key) != len(curated.events):
         raise CatalogError(f"{path}: events: two events share a key")
+    known = set(commitment_ids)
+    for event in curated.events:
+        for cid in event.commitments:
+            if cid not in known:
+                raise CatalogError(
+                    f"{path}: events (key {event.key}) field commitments: "
+                    f"{cid!r} is not in the catalogue"
+                )
+    for status in curated.statuses:
+        if status.commitment not in known:
+            raise CatalogError(
+                f"{path}: statuses (key {status.key}) field commitment: "
+                f"{status.commitment!r} is not in the catalogue"
+            )
     for status in curated.statuses:
         for ref in status.evidence:
             if ref not in by_key or status.commitment not in by_key[ref].commitments:
@@ -234,7 +240,7 @@ def commitment_row(c: Commitment, position: int) -> dict[str, object]:
     }
 
 
-def sync(db, commitments_path: Path = COMMITMENTS_FILE, curated_path: Path = CURATED_FILE) -> dict:
+def sync(db, commitments_path: Path, curated_path: Path) -> dict:
     """Load both files into the database, idempotently; return counts of what was added.
 
     Commitments are replaced by the file's version. Curated evidence is keyed by event key, so
@@ -244,30 +250,19 @@ def sync(db, commitments_path: Path = COMMITMENTS_FILE, curated_path: Path = CUR
     from .status import record_event
 
     commitments = load_commitments(commitments_path)
-    curated = load_curated(curated_path)
+    curated = load_curated(curated_path, [c.id for c in commitments])
     now = utcnow()
     added = {"evidence": 0, "status_events": 0, "changed_statuses": []}
     with db.atomic():
-        for position, c in enumerate(commitments):
-            row = commitment_row(c, position)
-            db["commitments"].upsert(row, pk="id")
-            db["rule_versions"].insert(
-                {
-                    "commitment_id": c.id,
-                    "sha256": rules_sha256(c),
-                    "rules": row["rules"],
-                    "first_seen": now,
-                },
-                ignore=True,  # the unique (commitment, sha256) index keeps the first sighting
-            )
+        record_commitments(db, commitments)
         for event in curated.events:
             for commitment_id, stance in event.commitments.items():
                 row = {
                     "commitment_id": commitment_id,
-                    "kind": "curated",
+                    "kind": EvidenceKind.CURATED,
                     "curated_key": event.key,
                     "stance": stance,
-                    "review_state": "accepted",
+                    "review_state": ReviewState.ACCEPTED,
                     "date": event.date.isoformat(),
                     "date_precision": event.date_precision,
                     "title": event.title.en,
@@ -334,7 +329,25 @@ def sync(db, commitments_path: Path = COMMITMENTS_FILE, curated_path: Path = CUR
     return added
 
 
-def ensure_loaded(db) -> None:
+def record_commitments(db, commitments: list[Commitment]) -> None:
+    """Replace the commitments' rows with the catalogue's; keep the first sighting of every
+    version of their rules (for /methodology's rule history)."""
+    now = utcnow()
+    for position, c in enumerate(commitments):
+        row = commitment_row(c, position)
+        db["commitments"].upsert(row, pk="id")
+        db["rule_versions"].insert(
+            {
+                "commitment_id": c.id,
+                "sha256": rules_sha256(c),
+                "rules": row["rules"],
+                "first_seen": now,
+            },
+            ignore=True,  # the unique (commitment, sha256) index keeps the first sighting
+        )
+
+
+def ensure_loaded(db, commitments_path: Path, curated_path: Path) -> None:
     """On first start (no commitments yet) load the catalogue and the curated history."""
     if not db["commitments"].count:
-        sync(db)
+        sync(db, commitments_path, curated_path)

@@ -10,6 +10,7 @@ import click
 
 from .config import Settings
 from .errors import TrackerError
+from .vocab import EDITOR_STATUSES, Outcome, Reason, ReviewState, Stance
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,9 @@ def open_database():
     from .catalog import ensure_loaded
     from .db import open_db
 
-    db = open_db(settings().db_path)
-    ensure_loaded(db)
+    s = settings()
+    db = open_db(s.db_path)
+    ensure_loaded(db, s.place.catalogue, s.place.curated)
     return db
 
 
@@ -70,7 +72,7 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the public site with waitress."""
     from waitress import serve as waitress_serve
 
-    from . import create_app
+    from .web import create_app
 
     s = settings()
     app = create_app({"SETTINGS": s})
@@ -85,6 +87,8 @@ def serve(host: str | None, port: int | None) -> None:
     click.echo(f"Serving the tracker on http://{host}:{port}/ (data in {s.data_dir})")
     try:
         waitress_serve(app, host=host, port=port, threads=8)
+    except OSError as exc:  # a busy port, an address this machine does not have
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -110,12 +114,11 @@ def worker() -> None:
 def schedule() -> None:
     """Print the scheduled jobs and their next run times."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     from .scheduler import jobs, last_success, missed, next_fire
 
     s = settings()
-    now = datetime.now(ZoneInfo(s.timezone))
+    now = datetime.now(s.tz)
     db = open_database()
     for job in jobs(s):
         nxt = next_fire(job, now)
@@ -149,10 +152,11 @@ def backup(out_dir: Path) -> None:
 
 @main.command("load-curated")
 def load_curated() -> None:
-    """Load data/commitments.yaml and data/curated_events.yaml into the database (idempotent)."""
+    """Load the jurisdiction's catalogue and curated history into the database (idempotent)."""
     from .catalog import sync
 
-    added = sync(open_database())
+    place = settings().place
+    added = sync(open_database(), place.catalogue, place.curated)
     click.echo(
         f"Loaded the catalogue: {added['evidence']} new curated evidence, "
         f"{added['status_events']} new status events."
@@ -177,24 +181,29 @@ def load_curated() -> None:
 def export(out_dir: Path) -> None:
     """Write the open data (commitments, status events, evidence, meetings, items)."""
     from .export import export as do_export
+    from .status import today
 
-    counts = do_export(open_database(), out_dir)
+    try:
+        counts = do_export(open_database(), out_dir, today(settings().tz))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out_dir}: {exc.strerror}") from None
     for name, count in counts.items():
         click.echo(f"{out_dir / name}.json / .csv: {count} rows")
 
 
-def _report(run) -> None:
+def _report(run, stop: bool = True) -> None:
     """Print a run's figures and errors; a run that did not fully succeed exits non-zero."""
     click.echo(
-        f"{run.kind} {run.outcome}: {run.meetings_seen} meetings, {run.new_documents} new and "
+        f"{run.kind}{' ' + run.source_id if run.source_id else ''} {run.outcome}: "
+        f"{run.meetings_seen} meetings, {run.new_documents} new and "
         f"{run.changed_documents} changed documents, {run.requests} requests, "
         f"{run.bytes} bytes, {len(run.errors)} errors (run {run.id})"
     )
     if run.message and run.outcome != "ok":
         click.echo(f"  {run.message}", err=True)
     for err in run.errors:
-        click.echo(f"  error: {err['url']}: {err['reason']}", err=True)
-    if run.outcome != "ok":
+        click.echo(f"  error: {err['url'] or run.source_id}: {err['reason']}", err=True)
+    if stop and run.outcome != Outcome.OK:
         raise SystemExit(1)
 
 
@@ -207,22 +216,30 @@ def _report(run) -> None:
 )
 @click.option(
     "--source",
-    type=click.Choice(["granicus"]),
-    default="granicus",
-    show_default=True,
-    help="Which site to scrape.",
+    "source_id",
+    default=None,
+    help="Only this source (an id from the jurisdiction file); default all of them.",
 )
 @click.option("--refresh", is_flag=True, help="Re-check documents of past meetings too.")
-def scrape(since, source: str, refresh: bool) -> None:
+def scrape(since, source_id: str | None, refresh: bool) -> None:
     """Fetch meetings and documents, archive them, then process and match what is new."""
     from .pipeline import update
 
-    run, matched = update(
-        open_database(), settings(), since=since.date() if since else None, refresh=refresh
+    s = settings()
+    if source_id and s.place.source(source_id) is None:
+        known = ", ".join(c.id for c in s.place.sources)
+        raise click.BadParameter(
+            f"{source_id!r} is not a source (known: {known})", param_hint="--source"
+        )
+    runs, matched = update(
+        open_database(), s, since=since.date() if since else None, refresh=refresh, only=source_id
     )
     if matched is not None:
         click.echo(f"match {matched.outcome}: {matched.message}")
-    _report(run)
+    for run in runs:
+        _report(run, stop=False)
+    if any(run.outcome != Outcome.OK for run in runs):
+        raise SystemExit(1)
 
 
 @main.command()
@@ -236,17 +253,19 @@ def process(pending: bool) -> None:
         _report(process_documents(open_database(), settings(), only_pending=pending))
 
 
-def _who() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "editor"
+def _who(_ctx, _param, value: str | None) -> str:
+    # The name published beside the decision: never the Unix login, which is nobody's byline.
+    who = (value or settings().editor).strip()
+    if not who:
+        raise click.BadParameter("say who decides (published beside it), or set TRACKER_EDITOR")
+    return who
 
 
 WHO = click.option(
-    "--who", default=_who, show_default="your login name", help="Who makes this decision."
+    "--who",
+    default=None,
+    callback=_who,
+    help="Who makes this decision, as the public pages show it (default TRACKER_EDITOR).",
 )
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -258,7 +277,7 @@ def match() -> None:
     from .pipeline import pipeline_lock
 
     with pipeline_lock(settings()):
-        run = match_run(open_database())
+        run = match_run(open_database(), settings())
     click.echo(f"match {run.outcome}: {run.message}")
     if run.outcome != "ok":
         raise SystemExit(1)
@@ -273,36 +292,39 @@ def review() -> None:
 @click.option("--commitment", "commitment_id", default=None, help="Only this commitment.")
 @click.option(
     "--state",
-    type=click.Choice(["candidate", "accepted", "rejected", "all"]),
+    type=click.Choice([*(s.value for s in ReviewState), "all"]),
     default="candidate",
     show_default=True,
     help="Review state to list.",
 )
-@click.option("--limit", default=50, show_default=True, help="At most this many rows.")
-def review_list(commitment_id: str | None, state: str, limit: int) -> None:
+@click.option(
+    "--limit", default=50, show_default=True, type=click.IntRange(1, 1000), help="Rows per page."
+)
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Which page.")
+def review_list(commitment_id: str | None, state: str, limit: int, page: int) -> None:
     """List evidence, highest score first."""
-    where, params = ["kind = 'match'"], []
-    if state != "all":
-        where.append("review_state = ?")
-        params.append(state)
-    if commitment_id:
-        where.append("commitment_id = ?")
-        params.append(commitment_id)
-    rows = list(
-        open_database().query(
-            f"select * from evidence where {' and '.join(where)} "
-            "order by score desc, date desc limit ?",
-            [*params, limit],
-        )
+    from .evidence import review_queue
+
+    rows, total = review_queue(
+        open_database(),
+        commitment_id=commitment_id,
+        state=None if state == "all" else state,
+        limit=limit,
+        offset=(page - 1) * limit,
     )
+    if not rows:
+        click.echo("nothing to review")
+        return
+    click.echo(f"{'id':>6}  {'commitment':<30} {'stance':<9} {'score':>5} {'date':<10}  passage")
     for r in rows:
         snippet = " ".join((r["snippet"] or "").split())[:90]
         click.echo(
             f"{r['id']:>6}  {r['commitment_id']:<30} {r['stance']:<9} {r['score'] or 0:>5.1f} "
             f"{r['date'] or '':<10}  {snippet}"
         )
-    if not rows:
-        click.echo("nothing to review")
+    pages = -(-total // limit)
+    more = f"; next: --page {page + 1}" if page < pages else ""
+    click.echo(f"page {page} of {pages} ({total} in all{more})")
 
 
 @review.command("show")
@@ -349,7 +371,7 @@ def _review(evidence_id: int, decision: str, note: str, who: str, stance: str | 
 NOTE = click.option("--note", required=True, help="Why: shown beside the decision.")
 STANCE = click.option(
     "--stance",
-    type=click.Choice(["supports", "contrary", "context"]),
+    type=click.Choice([s.value for s in Stance]),
     default=None,
     help="Correct the stance while reviewing.",
 )
@@ -384,7 +406,7 @@ def status() -> None:
 @click.argument(
     "new_status",
     metavar="STATUS",
-    type=click.Choice(["not-started", "in-progress", "partial", "kept", "broken"]),
+    type=click.Choice([s.value for s in EDITOR_STATUSES]),
 )
 @click.option("--date", "day", type=DATE, required=True, help="Effective date (YYYY-MM-DD).")
 @click.option(
@@ -398,15 +420,17 @@ def status() -> None:
 @click.option("--note-es", default=None, help="The note in Spanish.")
 @click.option(
     "--reason",
-    type=click.Choice(["stalled", "broken", "pre-empted-by-state-law"]),
+    type=click.Choice([r.value for r in Reason]),
     default=None,
     help="Reason code.",
 )
 @WHO
 def status_set(commitment_id, new_status, day, evidence_ids, note, note_es, reason, who) -> None:
     """Record that COMMITMENT_ID has STATUS from --date on."""
-    from .status import record_event
+    from .status import record_event, today
 
+    if day.date() > today(settings().tz):
+        raise click.BadParameter(f"{day.date()} is in the future", param_hint="--date")
     db = open_database()
     with db.atomic():
         event_id = record_event(
@@ -438,10 +462,9 @@ def status_set(commitment_id, new_status, day, evidence_ids, note, note_es, reas
 @click.option("--title", default=None, help="A short title (defaults to the note).")
 @click.option(
     "--stance",
-    type=click.Choice(["supports", "contrary", "context"]),
-    default="supports",
-    show_default=True,
-    help="For or against the promise.",
+    type=click.Choice([s.value for s in Stance]),
+    required=True,
+    help="For the promise, against it, or context (asked: a records request is rarely 'for').",
 )
 @WHO
 def add_evidence(commitment_id, url, file, day, note, title, stance, who) -> None:

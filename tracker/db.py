@@ -31,8 +31,8 @@ def _initial(db: sqlite_utils.Database) -> None:
         {
             "id": str,  # stable slug: YYYY-MM-DD-title (URLs rely on it)
             "source_id": str,
-            "event_id": str,
-            "clip_id": str,
+            "event_id": str,  # moved to meeting_refs by 0003
+            "clip_id": str,  # moved to meeting_refs by 0003
             "title": str,
             "body": str,
             "date": str,  # local date, America/Chicago
@@ -258,6 +258,34 @@ def _search_indexes(db: sqlite_utils.Database) -> None:
     # Porter stemming for English, diacritics folded so "educacion" finds "educación".
     db["pages"].enable_fts(["text"], tokenize=FTS_TOKENIZE, create_triggers=True)
     db["items"].enable_fts(["text", "sponsor"], tokenize=FTS_TOKENIZE, create_triggers=True)
+
+
+@migrations(name="0003_sources")
+def _sources(db: sqlite_utils.Database) -> None:
+    # A meeting is known by the ids each source gives it (Granicus: event_id, later clip_id;
+    # WordPress: a post id), not by columns named after one platform.
+    db["meeting_refs"].create(
+        {"source_id": str, "name": str, "value": str, "meeting_id": str},
+        pk=("source_id", "name", "value"),
+        foreign_keys=[("meeting_id", "meetings", "id"), ("source_id", "sources", "id")],
+    )
+    db["meeting_refs"].create_index(["meeting_id"])
+    for name in ("event_id", "clip_id"):
+        db.execute(
+            f"""insert or ignore into meeting_refs (source_id, name, value, meeting_id)
+                select source_id, '{name}', {name}, id from meetings where {name} is not null"""
+        )
+        db.execute(f"alter table meetings drop column {name}")
+    # What the last good listing held, to tell a changed or truncated page from a quiet week.
+    db["sources"].add_column("sections", str)  # JSON list of the parts of the listing found
+    # Documents of no meeting (press releases) carry their own title, date and source.
+    db["documents"].add_column("source_id", str)
+    db["documents"].add_column("title", str)
+    db["documents"].add_column("date", str)
+    db.execute(
+        "update documents set source_id = (select source_id from meetings m "
+        "where m.id = documents.meeting_id) where meeting_id is not null"
+    )
 
 
 @contextmanager

@@ -17,12 +17,13 @@ from pathlib import Path
 import sqlite_utils
 
 from . import archive
-from .catalog import COMMITMENTS_FILE, STANCES, load_commitments, rules_sha256, sync
+from .catalog import load_commitments, record_commitments, rules_sha256
 from .config import Settings
 from .db import CURRENT_DOCUMENT, immediate, utcnow
 from .errors import StatusError, TrackerError
 from .matching import Matcher
 from .runs import Run
+from .vocab import DocumentKind, EvidenceKind, ReviewState, RunKind, Stance
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +76,12 @@ def _recall(db: sqlite_utils.Database, table: str, matcher: Matcher, ids: list[s
     return found
 
 
-def match_all(db: sqlite_utils.Database, commitments_path: Path = COMMITMENTS_FILE) -> MatchReport:
+def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
     """Re-run matching over every current agenda item and minutes page; idempotent."""
     started = time.perf_counter()
     commitments = load_commitments(commitments_path)
-    sync(db, commitments_path)  # the catalogue the rules come from; records any rule change
+    with db.atomic():  # the catalogue the rules come from; records any rule change
+        record_commitments(db, commitments)
     shas = {c.id: rules_sha256(c) for c in commitments}
     matcher = Matcher.from_commitments(commitments)
     ids = [c.id for c in commitments]
@@ -123,13 +125,13 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path = COMMITMENTS_FI
             if old is None:
                 db["evidence"].insert({**row, "created_at": now, "updated_at": now})
                 report.new += 1
-            elif old["review_state"] == "candidate":
+            elif old["review_state"] == ReviewState.CANDIDATE:
                 _update_pending(db, old["id"], {**row, "updated_at": now})
                 report.updated += 1
             else:
                 report.kept_reviewed += 1
         for key, old in existing.items():
-            if key not in proposals and old["review_state"] == "candidate":
+            if key not in proposals and old["review_state"] == ReviewState.CANDIDATE:
                 db.execute(
                     "delete from evidence where id = ? and review_state = 'candidate'", [old["id"]]
                 )
@@ -150,10 +152,10 @@ def _update_pending(db: sqlite_utils.Database, evidence_id: int, row: dict) -> N
 def _candidate_row(cand, row: dict, *, item_id: int | None, sha: str, title: str) -> dict:
     return {
         "commitment_id": cand.commitment_id,
-        "kind": "match",
+        "kind": EvidenceKind.MATCH,
         "match_key": f"item:{item_id}" if item_id else f"page:{row['id']}",
         "stance": cand.stance,
-        "review_state": "candidate",
+        "review_state": ReviewState.CANDIDATE,
         "score": round(cand.score, 3),
         "date": row["date"],
         "title": title,
@@ -170,11 +172,11 @@ def _candidate_row(cand, row: dict, *, item_id: int | None, sha: str, title: str
     }
 
 
-def match_run(db: sqlite_utils.Database) -> Run:
+def match_run(db: sqlite_utils.Database, settings: Settings) -> Run:
     """`match_all` recorded as a run (for the health page and the scheduler)."""
-    run = Run(db, "match")
+    run = Run(db, RunKind.MATCH)
     try:
-        report = match_all(db)
+        report = match_all(db, settings.place.catalogue)
     except TrackerError as exc:
         return run.finish(failed=str(exc))
     run.message = (
@@ -183,6 +185,34 @@ def match_run(db: sqlite_utils.Database) -> Run:
         f"({report.seconds:.2f} s)"
     )
     return run.finish()
+
+
+def review_queue(
+    db: sqlite_utils.Database,
+    *,
+    commitment_id: str | None = None,
+    state: str | None = ReviewState.CANDIDATE,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict], int]:
+    """The matcher's evidence, best first (a page of it, and how many in all); an unknown
+    commitment id is an error, not an empty list."""
+    if commitment_id and not db["commitments"].count_where("id = ?", [commitment_id]):
+        raise StatusError(f"no commitment with id {commitment_id!r}")
+    where = (
+        "kind = :kind and (:state is null or review_state = :state)"
+        " and (:c is null or commitment_id = :c)"
+    )
+    params = {"kind": EvidenceKind.MATCH, "state": state, "c": commitment_id}
+    total = db.execute(f"select count(*) from evidence where {where}", params).fetchone()[0]
+    rows = list(
+        db.query(
+            f"""select * from evidence where {where}
+                order by score desc, date desc, id limit :limit offset :offset""",
+            {**params, "limit": limit, "offset": offset},
+        )
+    )
+    return rows, total
 
 
 def get(db: sqlite_utils.Database, evidence_id: int) -> dict:
@@ -202,12 +232,12 @@ def review(
     stance: str | None = None,
 ) -> dict:
     """Accept or reject a candidate, with a note; the decision is final for re-matching."""
-    if decision not in ("accepted", "rejected"):
+    if decision not in (ReviewState.ACCEPTED, ReviewState.REJECTED):
         raise StatusError(f"decision {decision!r}: accept or reject")
     if not note.strip():
         raise StatusError("a review needs a note that says why")
-    if stance is not None and stance not in STANCES:
-        raise StatusError(f"stance {stance!r} unknown (one of: {', '.join(STANCES)})")
+    if stance is not None and stance not in tuple(Stance):
+        raise StatusError(f"stance {stance!r} unknown (one of: {', '.join(Stance)})")
     row = get(db, evidence_id)
     now = utcnow()
     changes = {
@@ -242,7 +272,7 @@ def add_manual(
     day: date,
     note: str,
     who: str,
-    stance: str = "supports",
+    stance: str,
     title: str | None = None,
     file: Path | None = None,
 ) -> int:
@@ -251,8 +281,8 @@ def add_manual(
 
     if not db["commitments"].count_where("id = ?", [commitment_id]):
         raise StatusError(f"no commitment with id {commitment_id!r}")
-    if stance not in STANCES:
-        raise StatusError(f"stance {stance!r} unknown (one of: {', '.join(STANCES)})")
+    if stance not in tuple(Stance):
+        raise StatusError(f"stance {stance!r} unknown (one of: {', '.join(Stance)})")
     if not note.strip():
         raise StatusError("manual evidence needs a note that says what it shows")
     if not url.startswith(("http://", "https://")):
@@ -265,7 +295,12 @@ def add_manual(
             raise StatusError(f"{file}: cannot read ({exc.strerror})") from None
         with db.atomic():
             stored = archive.record(
-                db, settings.archive_dir, meeting_id=None, kind="manual", url=url, data=data
+                db,
+                settings.archive_dir,
+                meeting_id=None,
+                kind=DocumentKind.MANUAL,
+                url=url,
+                data=data,
             )
         document = db["documents"].get(stored.document_id)
         process_document(db, settings, document)
@@ -276,7 +311,7 @@ def add_manual(
             .insert(
                 {
                     "commitment_id": commitment_id,
-                    "kind": "manual",
+                    "kind": EvidenceKind.MANUAL,
                     "stance": stance,
                     "review_state": "accepted",
                     "date": day.isoformat(),

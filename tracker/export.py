@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date
+from functools import partial
 from pathlib import Path
 
 import sqlite_utils
@@ -26,9 +28,9 @@ FIELDS = {
 }
 
 
-def _commitments(db: sqlite_utils.Database) -> list[dict]:
+def _commitments(db: sqlite_utils.Database, as_of: date) -> list[dict]:
     out = []
-    for row, standing in status_mod.standings(db):
+    for row, standing in status_mod.standings(db, as_of):
         out.append(
             {
                 "id": row["id"],
@@ -77,9 +79,12 @@ def _meetings(db: sqlite_utils.Database) -> list[dict]:
            from documents where meeting_id is not null order by meeting_id, kind, version"""
     ):
         docs.setdefault(doc.pop("meeting_id"), []).append(doc)
+    refs: dict[str, dict[str, str]] = {}
+    for ref in db.query("select meeting_id, name, value from meeting_refs order by name"):
+        refs.setdefault(ref["meeting_id"], {})[ref["name"]] = ref["value"]
     out = []
     for row in db.query("select * from meetings order by date, id"):
-        external = {k: row[k] for k in ("event_id", "clip_id") if row.get(k)}
+        external = refs.get(row["id"], {})
         out.append(
             {
                 "id": row["id"],
@@ -124,7 +129,6 @@ def _items(db: sqlite_utils.Database) -> list[dict]:
 
 
 BUILDERS = {
-    "commitments": _commitments,
     "status_events": _status_events,
     "evidence": _evidence,
     "meetings": _meetings,
@@ -132,12 +136,14 @@ BUILDERS = {
 }
 
 
-def export(db: sqlite_utils.Database, out_dir: Path) -> dict[str, int]:
-    """Write NAME.json and NAME.csv for each export; nested values are JSON text in the CSV."""
+def export(db: sqlite_utils.Database, out_dir: Path, as_of: date) -> dict[str, int]:
+    """Write NAME.json and NAME.csv for each export (statuses as they stand on `as_of`);
+    nested values are JSON text in the CSV."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    builders = {**BUILDERS, "commitments": partial(_commitments, as_of=as_of)}
     counts = {}
     for name in EXPORTS:
-        rows = BUILDERS[name](db)
+        rows = builders[name](db)
         _write_atomic(out_dir / f"{name}.json", json.dumps(rows, ensure_ascii=False, indent=1))
         _write_csv(out_dir / f"{name}.csv", FIELDS[name].split(), rows)
         counts[name] = len(rows)

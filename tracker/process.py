@@ -22,9 +22,9 @@ from .config import Settings
 from .db import utcnow
 from .extract import extract
 from .runs import Run
+from .vocab import READABLE, DocumentKind, RunKind
 
 logger = logging.getLogger(__name__)
-READABLE = ("ok", "partial")
 SHORT_CLIP_MINUTES = 15
 
 
@@ -36,7 +36,7 @@ def process_documents(
     progress: bool | None = None,
 ) -> Run:
     """Extract and parse documents (all of them, or those not yet parsed); record the run."""
-    run = Run(db, "process")
+    run = Run(db, RunKind.PROCESS)
     where = "parsed_at is null" if only_pending else "1 = 1"
     docs = list(db.query(f"select * from documents where {where} order by id"))
     meetings: set[str] = set()
@@ -71,7 +71,7 @@ def process_document(db: sqlite_utils.Database, settings: Settings, doc: dict) -
             {"document_id": doc["id"], "page": n, "text": text}
             for n, text in enumerate(result.pages, start=1)
         )
-        if doc["kind"] == "agenda" and result.status in READABLE:
+        if doc["kind"] == DocumentKind.AGENDA and result.status in READABLE:
             parsed = agenda_mod.parse_agenda(result.pages)
             for warning in parsed.warnings:
                 logger.warning("agenda %s: %s", doc["url"], warning)
@@ -146,8 +146,8 @@ def _pages(db: sqlite_utils.Database, document_id: int) -> list[str]:
 def apply_outcomes(db: sqlite_utils.Database, meeting_id: str) -> None:
     """Set outcomes of the meeting's current agenda items: provisional from the agenda's own
     markers, final once minutes exist and link to the item."""
-    agenda_doc = latest_version(db, meeting_id, "agenda")
-    minutes_doc = latest_version(db, meeting_id, "minutes")
+    agenda_doc = latest_version(db, meeting_id, DocumentKind.AGENDA)
+    minutes_doc = latest_version(db, meeting_id, DocumentKind.MINUTES)
     with db.atomic():
         items, by_number = [], {}
         if agenda_doc and agenda_doc["extract_status"] in READABLE:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from .db import utcnow
+from .vocab import Outcome
 
-OUTCOMES = ("ok", "partial", "failed")
+OUTCOMES = tuple(Outcome)
 
 
 @dataclass
@@ -56,17 +57,17 @@ class Run:
     def finish(self, *, failed: str | None = None) -> Run:
         """Close the run: failed (with why), partial (some errors) or ok."""
         if failed:
-            self.outcome, self.message = "failed", failed
+            self.outcome, self.message = Outcome.FAILED, failed
         elif self.errors:
-            self.outcome = "partial"
+            self.outcome = Outcome.PARTIAL
             self.message = self.message or f"{len(self.errors)} error(s)"
         else:
-            self.outcome = "ok"
+            self.outcome = Outcome.OK
         self.db["scrape_runs"].update(
             self.id,
             {
                 "finished_at": utcnow(),
-                "ok": int(self.outcome == "ok"),
+                "ok": int(self.outcome == Outcome.OK),
                 "outcome": self.outcome,
                 "requests": self.requests,
                 "bytes": self.bytes,
@@ -107,14 +108,20 @@ def unfinished(db: sqlite_utils.Database, kind: str = "scrape") -> tuple[dict | 
     return running, interrupted
 
 
-def last_run(db: sqlite_utils.Database, kind: str, outcomes: tuple[str, ...] = OUTCOMES):
-    """The newest finished run of a kind with one of the given outcomes, or None."""
+def last_run(
+    db: sqlite_utils.Database,
+    kind: str,
+    outcomes: tuple[str, ...] = OUTCOMES,
+    source_id: str | None = None,
+):
+    """The newest finished run of a kind (of one source) with one of the outcomes, or None."""
     marks = ",".join("?" * len(outcomes))
     rows = list(
         db.query(
             f"""select * from scrape_runs where kind = ? and outcome in ({marks})
+                and (? is null or source_id = ?)
                 order by started_at desc, id desc limit 1""",
-            [kind, *outcomes],
+            [kind, *outcomes, source_id, source_id],
         )
     )
     return rows[0] if rows else None

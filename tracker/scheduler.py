@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -21,10 +20,11 @@ from apscheduler.triggers.cron import CronTrigger
 from .config import Settings
 from .db import open_db
 from .errors import ConfigError, ScrapeLocked
+from .vocab import Outcome
 
 logger = logging.getLogger(__name__)
 MISFIRE_GRACE = 6 * 3600  # a job late by a few hours (busy or sleeping machine) still runs
-SUCCESS = ("ok", "partial")
+SUCCESS = (Outcome.OK, Outcome.PARTIAL)
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ class Job:
 
 
 def jobs(settings: Settings) -> list[Job]:
-    """The scheduled jobs from the settings' cron strings (local time, America/Chicago)."""
-    tz = ZoneInfo(settings.timezone)
+    """The scheduled jobs from the settings' cron strings, in the jurisdiction's local time."""
+    tz = settings.tz
     out = []
     specs = [("weekly", settings.weekly_cron, False)] + [
         ("pre-meeting", cron, True) for cron in settings.premeeting_crons
@@ -47,6 +47,8 @@ def jobs(settings: Settings) -> list[Job]:
             trigger = CronTrigger.from_crontab(cron, timezone=tz)
         except ValueError as exc:
             raise ConfigError(f"schedule {name} {cron!r}: {exc}") from None
+        if trigger.get_next_fire_time(None, datetime.now(tz)) is None:
+            raise ConfigError(f"schedule {name} {cron!r}: never fires (no such date)")
         out.append(Job(name, trigger, upcoming, cron))
     return out
 
@@ -94,8 +96,15 @@ def run_job(settings: Settings, name: str, upcoming_only: bool) -> None:
 
     db = open_db(settings.db_path)
     try:
-        run, matched = update(db, settings, upcoming_only=upcoming_only, progress=False, job=name)
-        logger.info("job %s: scrape %s (%s)", name, run.outcome, run.message or "no errors")
+        runs, _matched = update(db, settings, upcoming_only=upcoming_only, progress=False, job=name)
+        for run in runs:
+            logger.info(
+                "job %s: scrape %s %s (%s)",
+                name,
+                run.source_id,
+                run.outcome,
+                run.message or "no errors",
+            )
     except ScrapeLocked as exc:
         logger.warning("job %s skipped: %s", name, exc)
     except Exception:  # the scheduler thread must survive anything a run throws
@@ -108,7 +117,7 @@ def build(settings: Settings, blocking: bool = False):
     """A scheduler with every job, coalescing missed runs, with a grace of hours."""
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(
-        timezone=ZoneInfo(settings.timezone),
+        timezone=settings.tz,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
     )
     for i, job in enumerate(jobs(settings)):
@@ -124,7 +133,7 @@ def build(settings: Settings, blocking: bool = False):
 
 def catch_up(scheduler, settings: Settings, now: datetime | None = None) -> Job | None:
     """Queue one run now for whatever was missed while nothing was running."""
-    now = now or datetime.now(ZoneInfo(settings.timezone))
+    now = now or datetime.now(settings.tz)
     db = open_db(settings.db_path)
     try:
         job = missed(db, settings, now)

@@ -1,12 +1,14 @@
-"""The scrape stage: fetch the Granicus listing and its documents, archive them, then process.
+"""The scrape stage: read every configured source, archive its documents, then process them.
 
-The scraper (scrapers/granicus.py) only parses; this module owns the loop, the meetings table
-and the decision of what to fetch. An unchanged site costs the listing plus a conditional GET
-per upcoming agenda: documents of past meetings already archived are not asked for again.
+Sources (`scrapers/`) only parse; this module owns the loop, the meetings table and the decision
+of what to fetch, and knows no platform. An unchanged site costs its listing pages plus a
+conditional GET per upcoming document: documents of past meetings already archived, and read,
+are not asked for again.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from datetime import date
@@ -14,17 +16,43 @@ from datetime import date
 import sqlite_utils
 from tqdm import tqdm
 
-from scrapers import granicus
-from scrapers.http import PoliteClient, host_of
+from scrapers import source as sources
+from scrapers.http import PoliteClient
+from scrapers.source import DocumentLink, Follow, Listing, Meeting, Page, Source
 
 from . import archive, process
 from .config import Settings
 from .db import utcnow
 from .errors import FetchError
-from .runs import Run
+from .runs import Run, last_run
+from .vocab import READABLE, MeetingStatus, Outcome, RunKind
 
 logger = logging.getLogger(__name__)
-SOURCE_ID = "granicus"
+# A source's pages read in one run, at most: a crawl that keeps finding "next" pages is a bug
+# or a trap, not a council's record.
+MAX_PAGES = 2000
+# A listing with fewer than this share of the meetings the last good run saw was cut short
+# (a truncated page, a half-rendered template): fail the run rather than report "ok".
+SHRINK_FLOOR = 0.5
+SHRINK_MIN_KNOWN = 10  # below this many, a quiet listing is not suspicious
+
+
+def configured(settings: Settings) -> list[Source]:
+    """The sources the jurisdiction file lists, built by their kind's module."""
+    return [
+        sources.build(
+            c.kind,
+            {
+                **c.options,
+                "id": c.id,
+                "name": c.name,
+                "base_url": c.url,
+                "documents": [str(d) for d in c.documents],
+            },
+            settings.tz,
+        )
+        for c in settings.place.sources
+    ]
 
 
 def scrape(
@@ -36,24 +64,62 @@ def scrape(
     upcoming_only: bool = False,
     progress: bool | None = None,
     job: str | None = None,
+    only: str | None = None,
+) -> list[Run]:
+    """Scrape each configured source (or `only` that one), one Run each, then process what
+    is new. Callers hold the pipeline lock (tracker.pipeline.update)."""
+    runs = []
+    for src in configured(settings):
+        if only and src.id != only:
+            continue
+        runs.append(
+            scrape_source(
+                db,
+                settings,
+                src,
+                since=since,
+                refresh=refresh,
+                upcoming_only=upcoming_only,
+                progress=progress,
+                job=job,
+            )
+        )
+    if db["documents"].count_where("parsed_at is null"):  # new ones, or left by a killed run
+        process.process_documents(db, settings, only_pending=True, progress=progress)
+    return runs
+
+
+def scrape_source(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    src: Source,
+    *,
+    since: date | None = None,
+    refresh: bool = False,
+    upcoming_only: bool = False,
+    progress: bool | None = None,
+    job: str | None = None,
 ) -> Run:
-    """Run one Granicus scrape; the returned Run says how it went. Callers hold the pipeline
-    lock (tracker.pipeline.update) so that two scrapes never run at once."""
-    run = Run(db, "scrape", SOURCE_ID, job=job)
-    with PoliteClient.from_settings(settings, {host_of(settings.granicus_url)}) as client:
+    run = Run(db, RunKind.SCRAPE, src.id, job=job)
+    hosts = src.hosts() | set(settings.allowed_hosts)
+    with PoliteClient.from_settings(settings, hosts) as client:
         try:
-            failed = _scrape(db, settings, client, run, since, refresh, upcoming_only, progress)
+            failed = _scrape(
+                db, settings, client, src, run, since, refresh, upcoming_only, progress
+            )
         except Exception as exc:  # a bug must still close the run, as failed, and say why
-            logger.exception("scrape crashed")
+            logger.exception("scrape of %s crashed", src.id)
             failed = f"internal error: {exc!r}"
         finally:
             run.requests = client.requests + client.robots_requests
             run.bytes = client.bytes
+            for warning in getattr(client, "warnings", ()):
+                run.error(None, warning)
     run.finish(failed=failed)
-    if db["documents"].count_where("parsed_at is null"):  # new ones, or left by a killed run
-        process.process_documents(db, settings, only_pending=True, progress=progress)
     logger.info(
-        "scrape %s: %d meetings, %d new and %d changed documents, %d requests, %d bytes, %d errors",
+        "scrape %s %s: %d meetings, %d new and %d changed documents, %d requests, %d bytes, "
+        "%d errors",
+        src.id,
         run.outcome,
         run.meetings_seen,
         run.new_documents,
@@ -65,78 +131,191 @@ def scrape(
     return run
 
 
-def _scrape(db, settings, client, run, since, refresh, upcoming_only, progress) -> str | None:
+def _scrape(db, settings, client, src, run, since, refresh, upcoming_only, progress) -> str | None:
     """Return why the run failed, or None; a failed document goes on the run, the loop goes on."""
-    base, view = settings.granicus_url, settings.granicus_view_id
-    listing_url = granicus.publisher_url(base, view)
-    try:
-        page = client.get(listing_url)
-    except FetchError as exc:
-        run.error(exc.url, exc.reason)
-        return f"listing unavailable: {exc.reason}"
-    listing = granicus.parse_publisher(page.body.decode("utf-8", "replace"), base, view)
-    for warning in listing.warnings:
-        logger.warning("%s: %s", listing_url, warning)
-        if "layout changed" in warning:  # format drift is recorded on the run, not only logged
-            run.error(listing_url, warning)
-    records = granicus.merge_records(listing.meetings)
-    run.meetings_seen = len(records)
-    if not records:
-        known = db["meetings"].count_where("source_id = ?", [SOURCE_ID])
-        why = "; ".join(listing.warnings) or "no meeting rows"
-        return (
-            f"layout changed? {listing_url} yielded no meetings ({why}); "
-            f"{known} meetings known before are kept"
-        )
-    if "archive" not in listing.tables_found and db["meetings"].count_where(
-        "source_id = ? and clip_id is not null", [SOURCE_ID]
-    ):
-        return (
-            f"layout changed? {listing_url} has no archive table, where recorded meetings were "
-            "listed before; nothing was changed"
-        )
-    _ensure_source(db, settings)
+    listing, first_url, failed = _read_listings(db, client, src, run)
+    if failed:
+        return failed
+    for problem in listing.layout + listing.skipped:  # drift and lost rows are on the run
+        logger.warning("%s", problem)
+        run.error(first_url, problem)
+    meetings = _merge(listing.meetings)
+    run.meetings_seen = len(meetings)
+    failed = _check_listing(db, src, listing, meetings, first_url)
+    if failed:
+        return failed
+    _ensure_source(db, src, listing.sections)
     with db.atomic():
-        meeting_ids = [_upsert_meeting(db, record) for record in records]
+        meeting_ids = [_upsert_meeting(db, src.id, m) for m in meetings]
 
-    todo = []
-    for meeting_id, record in zip(meeting_ids, records, strict=True):
-        if since and record.date < since:
+    todo: list[tuple[str | None, DocumentLink, bool]] = []
+    for meeting_id, meeting in zip(meeting_ids, meetings, strict=True):
+        if since and meeting.date < since:
             continue
-        if upcoming_only and record.status == "passed":
+        passed = meeting.status == MeetingStatus.PASSED
+        if upcoming_only and passed:
             continue
-        for kind, url in _document_urls(record, base, view):
-            todo.append((meeting_id, record, kind, url))
+        todo.extend((meeting_id, link, passed) for link in meeting.documents)
+    for link in listing.documents:
+        if not (since and link.date and link.date < since) and not upcoming_only:
+            todo.append((None, link, True))
     show = sys.stderr.isatty() if progress is None else progress
-    for meeting_id, record, kind, url in tqdm(todo, desc="documents", unit="doc", disable=not show):
-        latest = archive.latest_version(db, meeting_id, kind)
-        if latest and not refresh and record.status == "passed" and latest["url"] == url:
-            continue  # archived meetings' documents do not change; `--refresh` re-checks them
+    for meeting_id, link, settled in tqdm(todo, desc="documents", unit="doc", disable=not show):
+        latest = archive.latest_version(db, meeting_id, link.kind, link.url)
+        if (
+            latest
+            and not refresh
+            and settled
+            and latest["url"] == link.url
+            and latest["extract_status"] in (*READABLE, "pending")
+        ):
+            # A past meeting's readable documents do not change; an unreadable one is asked
+            # for again (conditionally) every run, in case the clerk replaced it.
+            continue
         try:
-            _fetch_document(db, settings, client, run, meeting_id, kind, url, latest)
+            _fetch_document(db, settings, client, src, run, meeting_id, link, latest)
         except FetchError as exc:
             run.error(exc.url, exc.reason)
         except Exception as exc:  # one document never stops the run
-            logger.exception("unexpected error on %s", url)
-            run.error(url, f"internal error: {exc!r}")
+            logger.exception("unexpected error on %s", link.url)
+            run.error(link.url, f"internal error: {exc!r}")
     return None
 
 
-def _document_urls(record: granicus.MeetingRecord, base: str, view: int):
-    """Agenda and minutes URLs rebuilt from the ids on our configured base URL."""
-    ids = {"clip_id": record.clip_id} if record.clip_id else {"event_id": record.event_id}
-    if record.agenda_url and (record.clip_id or record.event_id):
-        yield "agenda", granicus.agenda_url(base, view, **ids)
-    if record.minutes_url and record.clip_id:
-        yield "minutes", granicus.minutes_url(base, view, clip_id=record.clip_id)
+def _read_listings(db, client, src: Source, run: Run) -> tuple[Listing, str, str | None]:
+    """Fetch and parse the source's listings and the pages they lead to, into one Listing."""
+    whole = Listing()
+    first_url = src.start()[0][0]
+    queue: list[Follow] = []
+    for alternatives in src.start():
+        page, reasons = None, []
+        for url in alternatives:
+            try:
+                page = _page(client, url)
+                break
+            except FetchError as exc:
+                reasons.append(exc.reason)
+        if page is None:
+            run.error(alternatives[0], "; ".join(reasons))
+            return whole, first_url, f"listing unavailable: {'; '.join(reasons)}"
+        queue.extend(_add(whole, src.parse(page)))
+    seen = {alt for alts in src.start() for alt in alts}
+    while queue:
+        follow = queue.pop(0)
+        if follow.url in seen or _known_past(db, src.id, follow):
+            continue
+        seen.add(follow.url)
+        if len(seen) > MAX_PAGES:
+            run.error(follow.url, f"more than {MAX_PAGES} pages: the rest left for next run")
+            break
+        try:
+            queue.extend(_add(whole, src.parse(_page(client, follow.url))))
+        except FetchError as exc:
+            run.error(exc.url, exc.reason)
+    return whole, first_url, None
 
 
-def _fetch_document(db, settings, client, run, meeting_id, kind, url, latest) -> None:
+def _page(client: PoliteClient, url: str) -> Page:
+    result = client.get(url)
+    charset = "utf-8"
+    if result.content_type and "charset=" in result.content_type:
+        charset = result.content_type.split("charset=")[-1].split(";")[0].strip() or "utf-8"
+    try:
+        text = result.body.decode(charset, "replace")
+    except LookupError:
+        text = result.body.decode("utf-8", "replace")
+    headers = {"content-type": result.content_type or ""}
+    headers.update({k.lower(): v for k, v in getattr(result, "headers", {}).items()})
+    return Page(result.final_url, text, headers)
+
+
+def _add(whole: Listing, part: Listing) -> list[Follow]:
+    whole.meetings.extend(part.meetings)
+    whole.documents.extend(part.documents)
+    whole.sections.extend(s for s in part.sections if s not in whole.sections)
+    whole.skipped.extend(part.skipped)
+    whole.layout.extend(part.layout)
+    return part.follow
+
+
+def _known_past(db, source_id: str, follow: Follow) -> bool:
+    """A page about a past meeting we already hold documents of: nothing new to read there."""
+    if not follow.ref or not follow.date or follow.date >= date.today():
+        return False
+    name, value = follow.ref
+    return bool(
+        db.execute(
+            """select 1 from meeting_refs r join documents d on d.meeting_id = r.meeting_id
+               where r.source_id = ? and r.name = ? and r.value = ? limit 1""",
+            [source_id, name, value],
+        ).fetchone()
+    )
+
+
+def _merge(meetings: list[Meeting]) -> list[Meeting]:
+    """One record per meeting where several pages described it (same source ref, or key)."""
+    out: list[Meeting] = []
+    index: dict[tuple[str, str], int] = {}
+    for m in meetings:
+        keys = [("ref", f"{k}={v}") for k, v in m.refs.items()] or [("key", m.key)]
+        hit = next((index[k] for k in keys if k in index), None)
+        if hit is None:
+            out.append(m)
+            hit = len(out) - 1
+        else:
+            out[hit] = _combine(out[hit], m)
+        for k in keys:
+            index[k] = hit
+    return out
+
+
+def _combine(a: Meeting, b: Meeting) -> Meeting:
+    from dataclasses import replace
+
+    docs = a.documents + tuple(d for d in b.documents if d.url not in {x.url for x in a.documents})
+    return replace(
+        a,
+        refs={**b.refs, **a.refs},
+        documents=docs,
+        time=a.time or b.time,
+        video_url=a.video_url or b.video_url,
+        duration_minutes=a.duration_minutes or b.duration_minutes,
+    )
+
+
+def _check_listing(db, src: Source, listing: Listing, meetings: list[Meeting], url: str):
+    """Why this listing must fail the run (format drift, a cut page), or None."""
+    known = db["meetings"].count_where("source_id = ?", [src.id])
+    if not meetings and not listing.documents:
+        why = "; ".join(listing.layout + listing.skipped) or "no meeting rows"
+        return (
+            f"layout changed? {url} yielded no meetings ({why}); "
+            f"{known} meetings known before are kept"
+        )
+    row = db["sources"].get(src.id) if db["sources"].count_where("id = ?", [src.id]) else {}
+    before = json.loads(row.get("sections") or "[]")
+    lost = [s for s in before if s not in listing.sections]
+    if lost:
+        return (
+            f"layout changed? {url} has no {' or '.join(lost)} table, where meetings were "
+            "listed before; nothing was changed"
+        )
+    last = last_run(db, RunKind.SCRAPE, (Outcome.OK, Outcome.PARTIAL), source_id=src.id)
+    previous = (last or {}).get("meetings_seen") or 0
+    if previous >= SHRINK_MIN_KNOWN and len(meetings) < previous * SHRINK_FLOOR:
+        return (
+            f"listing shrank: {url} lists {len(meetings)} meetings where the last good run saw "
+            f"{previous} (cut short, or the layout changed?); nothing was changed"
+        )
+    return None
+
+
+def _fetch_document(db, settings, client, src, run, meeting_id, link: DocumentLink, latest):
     result = client.get(
-        url,
+        link.url,
         etag=latest["etag"] if latest else None,
         last_modified=latest["last_modified"] if latest else None,
-        expect_pdf=True,
+        expect_pdf=link.expect_pdf,
     )
     if result.not_modified:
         return
@@ -145,82 +324,92 @@ def _fetch_document(db, settings, client, run, meeting_id, kind, url, latest) ->
             db,
             settings.archive_dir,
             meeting_id=meeting_id,
-            kind=kind,
-            url=url,
+            kind=link.kind,
+            url=link.url,
             data=result.body,
             final_url=result.final_url,
             etag=result.etag,
             last_modified=result.last_modified,
             content_type=result.content_type,
+            source_id=src.id,
+            title=link.title,
+            day=link.date.isoformat() if link.date else None,
         )
     if stored.change == "new":
         run.new_documents += 1
     elif stored.change == "changed":
         run.changed_documents += 1
-        logger.info("%s %s of %s changed: new version kept beside the old", kind, url, meeting_id)
+        logger.info(
+            "%s %s of %s changed: new version kept beside the old", link.kind, link.url, meeting_id
+        )
 
 
-def _ensure_source(db: sqlite_utils.Database, settings: Settings) -> None:
+def _ensure_source(db: sqlite_utils.Database, src: Source, sections: list[str]) -> None:
     db["sources"].upsert(
         {
-            "id": SOURCE_ID,
-            "name": "Granicus",
-            "base_url": settings.granicus_url,
-            "kind": "granicus",
+            "id": src.id,
+            "name": src.name,
+            "base_url": src.base_url,
+            "kind": type(src).__module__.rsplit(".", 1)[-1],
+            "sections": json.dumps(sections),
         },
         pk="id",
     )
 
 
-def _existing_id(db: sqlite_utils.Database, record: granicus.MeetingRecord) -> str | None:
-    """The stored meeting this record is: same clip, else same event, else the same key, but
-    only when that row's ids do not name another meeting (a meeting moved to another day, and
-    a new one posted in its place, stay two meetings)."""
-    for column, value in (("clip_id", record.clip_id), ("event_id", record.event_id)):
-        if value:
-            rows = list(db["meetings"].rows_where(f"{column} = ?", [value], limit=1))
-            if rows:
-                return rows[0]["id"]
+def _existing_id(db: sqlite_utils.Database, source_id: str, m: Meeting) -> str | None:
+    """The stored meeting this record is: one with any of its refs, else the same key, but
+    only when that row's refs do not name another meeting (a meeting moved to another day,
+    and a new one posted in its place, stay two meetings)."""
+    for name, value in m.refs.items():
+        row = db.execute(
+            "select meeting_id from meeting_refs where source_id = ? and name = ? and value = ?",
+            [source_id, name, value],
+        ).fetchone()
+        if row:
+            return row[0]
     suffix = 1
     while True:
-        key = record.key if suffix == 1 else f"{record.key}-x{suffix}"
-        rows = list(db["meetings"].rows_where("id = ?", [key]))
-        if not rows:
+        key = m.key if suffix == 1 else f"{m.key}-x{suffix}"
+        if not db["meetings"].count_where("id = ?", [key]):
             return key
-        row = rows[0]
-        if all(
-            not mine or not theirs or mine == theirs
-            for mine, theirs in (
-                (record.event_id, row["event_id"]),
-                (record.clip_id, row["clip_id"]),
+        theirs = {
+            (r[0], r[1]): r[2]
+            for r in db.execute(
+                "select source_id, name, value from meeting_refs where meeting_id = ?", [key]
             )
-        ):
+        }
+        if all(theirs.get((source_id, n), v) == v for n, v in m.refs.items()):
             return key
         suffix += 1
 
 
-def _upsert_meeting(db: sqlite_utils.Database, record: granicus.MeetingRecord) -> str:
-    meeting_id = _existing_id(db, record)
+def _upsert_meeting(db: sqlite_utils.Database, source_id: str, m: Meeting) -> str:
+    meeting_id = _existing_id(db, source_id, m)
     now = utcnow()
     old = (
         db["meetings"].get(meeting_id) if db["meetings"].count_where("id = ?", [meeting_id]) else {}
     )
     row = {
         "id": meeting_id,
-        "source_id": SOURCE_ID,
-        "title": record.title,
-        "body": record.body,
-        "date": record.date.isoformat(),
-        "time": record.time or old.get("time"),
-        "status": record.status,
-        "hidden": int(record.hidden),
-        "hidden_reason": record.hidden_reason,
-        "duration_minutes": record.duration_minutes or old.get("duration_minutes"),
-        "video_url": record.video_url or old.get("video_url"),
-        "event_id": record.event_id or old.get("event_id"),
-        "clip_id": record.clip_id or old.get("clip_id"),
+        "source_id": old.get("source_id") or source_id,
+        "title": m.title,
+        "body": m.body,
+        "date": m.date.isoformat(),
+        "time": m.time or old.get("time"),
+        "status": m.status,
+        "hidden": int(m.hidden),
+        "hidden_reason": m.hidden_reason,
+        "duration_minutes": m.duration_minutes or old.get("duration_minutes"),
+        "video_url": m.video_url or old.get("video_url"),
         "first_seen": old.get("first_seen") or now,
         "last_seen": now,
     }
     db["meetings"].upsert(row, pk="id")
+    for name, value in m.refs.items():
+        db.execute(
+            """insert or ignore into meeting_refs (source_id, name, value, meeting_id)
+               values (?, ?, ?, ?)""",
+            [source_id, name, value, meeting_id],
+        )
     return meeting_id

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import sqlite_utils
 
-from .catalog import EDITOR_STATUSES, NEEDS_EVIDENCE, REASONS
 from .db import utcnow
 from .errors import StatusError
+from .vocab import EDITOR_STATUSES, NEEDS_EVIDENCE, Reason, Status
 
 STALL_MONTHS = 12
-LOCAL_TZ = ZoneInfo("America/Chicago")
 
 
-def today() -> date:
-    """Today's date in Birmingham."""
-    return datetime.now(LOCAL_TZ).date()
+def today(tz: tzinfo) -> date:
+    """Today's date where the council sits (Settings.tz)."""
+    return datetime.now(tz).date()
 
 
 def add_years(d: date, years: int) -> date:
@@ -49,9 +47,9 @@ class Standing:
     note_es: str | None
 
 
-def known_by(day: date) -> str:
+def known_by(day: date, tz: tzinfo) -> str:
     """The end of a local day as a UTC timestamp: what the tracker had recorded by then."""
-    end = datetime.combine(day + timedelta(days=1), time.min, LOCAL_TZ)
+    end = datetime.combine(day + timedelta(days=1), time.min, tz)
     return end.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -108,22 +106,21 @@ def last_action(
 def standing(
     db: sqlite_utils.Database,
     commitment: dict,
-    as_of: date | None = None,
+    as_of: date,
     known: str | None = None,
 ) -> Standing:
-    """Derive the status of one commitment (a row of `commitments`) on `as_of` (default today),
-    from what was recorded before `known` (None: everything recorded so far)."""
-    as_of = as_of or today()
+    """Derive the status of one commitment (a row of `commitments`) on `as_of`, from what was
+    recorded before `known` (None: everything recorded so far)."""
     log = events(db, commitment["id"], as_of, known)
     current = log[-1] if log else None
-    status = current["status"] if current else "not-started"
+    status = current["status"] if current else Status.NOT_STARTED
     since = date.fromisoformat(current["effective_date"] if current else commitment["made_on"])
     acted = last_action(db, commitment, as_of, known)
     stalled = False
-    if status in ("not-started", "in-progress"):
+    if status in (Status.NOT_STARTED, Status.IN_PROGRESS):
         stall_date = add_years(acted, STALL_MONTHS // 12)
         if stall_date <= as_of:
-            status, since, stalled = "stalled", stall_date, True
+            status, since, stalled = Status.STALLED, stall_date, True
     return Standing(
         commitment_id=commitment["id"],
         status=status,
@@ -139,7 +136,7 @@ def standing(
 
 
 def standings(
-    db: sqlite_utils.Database, as_of: date | None = None, known: str | None = None
+    db: sqlite_utils.Database, as_of: date, known: str | None = None
 ) -> list[tuple[dict, Standing]]:
     """Every commitment, in catalogue order, with its standing."""
     rows = list(db.query("select * from commitments order by position"))
@@ -164,8 +161,8 @@ def record_event(
         raise StatusError(
             f"status {status!r} cannot be set by hand (one of: {', '.join(EDITOR_STATUSES)})"
         )
-    if reason is not None and reason not in REASONS:
-        raise StatusError(f"reason {reason!r} unknown (one of: {', '.join(REASONS)})")
+    if reason is not None and reason not in tuple(Reason):
+        raise StatusError(f"reason {reason!r} unknown (one of: {', '.join(Reason)})")
     if not note.strip():
         raise StatusError("a status change needs a note that explains it")
     if status in NEEDS_EVIDENCE and not evidence_ids:

@@ -35,14 +35,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,
         BABEL_DEFAULT_LOCALE="en",
-        BABEL_DEFAULT_TIMEZONE="America/Chicago",
+        BABEL_DEFAULT_TIMEZONE=str(settings.tz),
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
     )
     app.config.update(test_config)
 
     compile_catalogs()
     db = open_db(settings.db_path)  # migrates an older database once, at start
-    sync(db)  # the YAML is validated and its edits loaded at every start
+    place = settings.place
+    sync(db, place.catalogue, place.curated)  # validated, and its edits loaded, at every start
     db.conn.close()
 
     Babel(app, locale_selector=lambda: request.environ.get("tracker.lang", "en"))
@@ -60,6 +61,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         from .database import get_db
 
         return {"freshness": freshness(get_db(), settings)}
+
+    @app.context_processor
+    def _jurisdiction() -> dict:
+        return {"jurisdiction": place, "zone": str(settings.tz)}
 
     @app.context_processor
     def _languages() -> dict:

@@ -172,7 +172,6 @@ def resolution_quotes(commitments: list[dict]) -> tuple[list[dict], list[dict], 
 @bp.get("/methodology")
 def methodology():
     db = get_db()
-    settings = current_app.config["SETTINGS"]
     commitments = list(db.query("select * from commitments order by position"))
     versions: dict[str, list[dict]] = {}
     for row in db.query("select * from rule_versions order by first_seen, id"):
@@ -190,7 +189,6 @@ def methodology():
         operative=operative,
         recitals=recitals,
         reporters=reporters,
-        granicus_url=settings.granicus_url,
         stall_months=status_mod.STALL_MONTHS,
         curated_events=curated_events,
         contact_url=current_app.config.get("CONTACT_URL"),
@@ -429,18 +427,13 @@ def schedule(settings) -> tuple[list[dict], str | None]:
 def sources():
     db = get_db()
     settings = current_app.config["SETTINGS"]
-    rows = list(db.query("select * from sources order by id"))
-    if not any(r["id"] == "granicus" for r in rows):
-        # Nothing scraped yet: the configured council site is still the source to report on.
-        rows.insert(
-            0,
-            {
-                "id": "granicus",
-                "name": "Granicus",
-                "base_url": settings.granicus_url,
-                "kind": "granicus",
-            },
-        )
+    stored = {r["id"]: r for r in db.query("select * from sources")}
+    # Every configured source, scraped yet or not, then any no longer configured.
+    rows = [
+        stored.get(c.id) or {"id": c.id, "name": c.name, "base_url": c.url, "kind": c.kind}
+        for c in settings.place.sources
+    ]
+    rows += [r for i, r in sorted(stored.items()) if settings.place.source(i) is None]
     health = [source_health(db, row) for row in rows]
     fresh = freshness(db, settings)
     age = datetime.now(UTC) - fresh["last_success"] if fresh["last_success"] else None

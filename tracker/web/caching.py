@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 
 from ..health import is_stale
-from ..status import today
+from .database import local_today
 
 CACHEABLE = {
     "public.overview",
@@ -94,7 +94,7 @@ class PageCache:
         )
         lang = request.environ.get("tracker.lang", "en")
         raw = (
-            f"{version}|{today()}|{stale}|{lang}|{request.script_root}|{request.full_path}|"
+            f"{version}|{local_today()}|{stale}|{lang}|{request.script_root}|{request.full_path}|"
             f"{self.started}"
         )
         modified = format_datetime(changed.replace(microsecond=0), usegmt=True)

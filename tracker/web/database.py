@@ -19,3 +19,22 @@ def close_db(_exc: BaseException | None = None) -> None:
     db = g.pop("db", None)
     if db is not None:
         db.conn.close()
+
+
+def settings():
+    """The app's Settings."""
+    return current_app.config["SETTINGS"]
+
+
+def local_today():
+    """Today where the council sits: the day every page and cache key is about."""
+    from ..status import today
+
+    return today(settings().tz)
+
+
+def known_by(as_of):
+    """What the record held by the end of `as_of` (None for today's page)."""
+    from ..status import known_by as cutoff
+
+    return cutoff(as_of, settings().tz) if as_of else None

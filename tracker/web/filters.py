@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, request
-from flask_babel import format_date, gettext, lazy_gettext
+from flask_babel import format_date, get_locale, gettext, lazy_gettext
 
-from ..status import LOCAL_TZ
+from .database import settings
 
 STATUS_LABELS = {
     "not-started": lazy_gettext("Not started"),
@@ -74,12 +74,20 @@ def localized(row: dict, field: str) -> str:
 
 
 def meeting_place(meeting: dict) -> str | None:
-    """Where the meeting is held, when the records say so (the clerk's page for the council)."""
+    """Where the meeting is held, when the records say so: the jurisdiction file's place for
+    meetings of the body whose place it gives (its own council), none for committees."""
     if "virtual" in meeting["title"].lower():
         return gettext("Virtual meeting: the agenda says how to take part")
-    if meeting["body"] == "City Council":
-        return gettext("Council Chambers, City Hall 3rd floor, 710 North 20th Street")
+    cfg = settings()
+    src = cfg.place.source(meeting.get("source_id") or "")
+    if src is not None and meeting["body"] == src.options.get("body"):
+        return local(cfg.place.meeting_place)
     return None
+
+
+def local(text) -> str:
+    """A jurisdiction text (en/es) in the page's language."""
+    return text.es if get_locale().language == "es" else text.en
 
 
 def long_date(value: date | str | None, precision: str = "day") -> str:
@@ -89,7 +97,7 @@ def long_date(value: date | str | None, precision: str = "day") -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(LOCAL_TZ).date()
+        value = value.astimezone(settings().tz).date()
     if precision == "year":
         return str(value.year)
     if precision == "month":
@@ -109,5 +117,6 @@ def register(app: Flask) -> None:
         STAGE_LABELS=STAGE_LABELS,
         EXTRACT_LABELS=EXTRACT_LABELS,
         meeting_place=meeting_place,
+        local=local,
         gettext=gettext,
     )

@@ -12,7 +12,7 @@ from sqlite_utils.db import NotFoundError
 from .. import status as status_mod
 from ..evidence import stage
 from . import dashboard
-from .database import get_db
+from .database import get_db, known_by, local_today
 
 bp = Blueprint("public", __name__)
 
@@ -25,7 +25,7 @@ def parse_as_of(raw: str | None) -> date | None:
         value = date.fromisoformat(raw)
     except ValueError:
         abort(400, gettext("The date %(raw)s is not a date like 2019-06-01.", raw=raw))
-    if value > status_mod.today():
+    if value > local_today():
         abort(400, gettext("The date %(raw)s is in the future.", raw=raw))
     return value
 
@@ -33,13 +33,13 @@ def parse_as_of(raw: str | None) -> date | None:
 @bp.get("/")
 def overview():
     as_of = parse_as_of(request.args.get("as_of"))
-    known = status_mod.known_by(as_of) if as_of else None
+    known = known_by(as_of)
     db = get_db()
-    rows = status_mod.standings(db, as_of, known)
+    rows = status_mod.standings(db, as_of or local_today(), known)
     counts: dict[str, int] = {}
     for _row, standing in rows:
         counts[standing.status] = counts.get(standing.status, 0) + 1
-    today = status_mod.today()
+    today = local_today()
     return render_template(
         "overview.html",
         rows=rows,
@@ -76,8 +76,8 @@ def _commitment_page(commitment_id: str, as_of: date | None):
     # A past day's page shows only what the record held by the end of that day, so that its
     # permalink keeps showing the same thing; unreviewed candidates come and go with the rules,
     # so they are shown on the current page only.
-    known = status_mod.known_by(as_of) if as_of else None
-    standing = status_mod.standing(db, row, as_of, known)
+    known = known_by(as_of)
+    standing = status_mod.standing(db, row, as_of or local_today(), known)
     day = standing.as_of.isoformat()
     history = status_mod.events(db, commitment_id, as_of, known)
     evidence = list(
