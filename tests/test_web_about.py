@@ -11,9 +11,9 @@ from tests.places import COMMITMENT_IDS, COMMITMENTS_FILE, CURATED_FILE
 from tracker.catalog import load_commitments, sync
 from tracker.db import utcnow
 from tracker.evidence import review
+from tracker.rules import rule_changes
 from tracker.runs import Run
 from tracker.status import record_event
-from tracker.web.about import rule_changes
 
 OPERATIVE = "hereby resolves that the City of Birmingham is a 'Sanctuary City'"
 

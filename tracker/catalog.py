@@ -347,6 +347,11 @@ def record_commitments(db, commitments: list[Commitment]) -> None:
         )
 
 
+def commitment_titles(db) -> list[dict]:
+    """The commitments in catalogue order, with their titles (for menus and filters)."""
+    return list(db.query("select id, title_en, title_es from commitments order by position"))
+
+
 def ensure_loaded(db, commitments_path: Path, curated_path: Path) -> None:
     """On first start (no commitments yet) load the catalogue and the curated history."""
     if not db["commitments"].count:

@@ -9,7 +9,10 @@ import sqlite_utils
 
 from .config import Settings
 from .runs import last_run, unfinished
+from .runs import state as run_state
 from .scheduler import jobs, next_fire
+
+ERRORS_SHOWN = 5  # a failed run's errors shown on /sources; the rest are counted
 
 
 def _parse(ts: str | None) -> datetime | None:
@@ -62,3 +65,119 @@ def health(db: sqlite_utils.Database, settings: Settings, now: datetime | None =
             "extract_status not in ('ok', 'partial', 'pending')"
         ),
     }
+
+
+def _one(db, sql: str, params=()) -> dict | None:
+    rows = list(db.query(sql + " limit 1", params))
+    return rows[0] if rows else None
+
+
+def _errors(run: dict | None) -> tuple[list[dict], int]:
+    if not run:
+        return [], 0
+    try:
+        errors = json.loads(run["errors"] or "[]")
+    except ValueError:
+        errors = []
+    return errors[:ERRORS_SHOWN], max(len(errors) - ERRORS_SHOWN, 0)
+
+
+def source_health(db, source: dict) -> dict:
+    """Last success, last failure and why, last interrupted run, and what is stored."""
+    sid = source["id"]
+    success = _one(
+        db,
+        """select * from scrape_runs where kind = 'scrape' and source_id = ?
+           and outcome in ('ok', 'partial') order by started_at desc, id desc""",
+        [sid],
+    )
+    failure = _one(
+        db,
+        """select * from scrape_runs where kind = 'scrape' and source_id = ?
+           and outcome = 'failed' order by started_at desc, id desc""",
+        [sid],
+    )
+    interrupted = next(
+        (
+            row
+            for row in db.query(
+                """select * from scrape_runs where kind = 'scrape' and source_id = ?
+                   and finished_at is null order by id desc""",
+                [sid],
+            )
+            if run_state(row) == "interrupted"
+        ),
+        None,
+    )
+    errors, more = _errors(failure)
+    success_errors, success_more = _errors(success)
+    counts = next(
+        db.query(
+            """select
+                 (select count(*) from meetings where source_id = :s) as meetings,
+                 (select count(*) from documents d join meetings m on m.id = d.meeting_id
+                   where m.source_id = :s) as documents,
+                 (select count(*) from pages p join documents d on d.id = p.document_id
+                   join meetings m on m.id = d.meeting_id where m.source_id = :s) as pages,
+                 (select count(*) from items i join meetings m on m.id = i.meeting_id
+                   where m.source_id = :s) as agenda_items""",
+            {"s": sid},
+        )
+    )
+    return {
+        **source,
+        "success": success,
+        "failure": failure,
+        "failure_errors": errors,
+        "more_errors": more,
+        "success_errors": success_errors,
+        "success_more_errors": success_more,
+        "interrupted": interrupted,
+        "counts": counts,
+    }
+
+
+def curated_counts(db) -> dict:
+    return next(
+        db.query(
+            """select
+                 (select count(distinct curated_key) from evidence where kind = 'curated')
+                   as events,
+                 (select count(*) from status_events where curated_key is not null)
+                   as curated_statuses,
+                 (select count(*) from status_events where curated_key is null)
+                   as editor_statuses,
+                 (select count(*) from evidence where kind = 'manual') as manual_evidence,
+                 (select count(*) from documents where meeting_id is null) as manual_documents"""
+        )
+    )
+
+
+# Extraction states of a document whose text we do not have (the data debt on /sources).
+UNREADABLE = "extract_status not in ('ok', 'partial', 'pending')"
+
+
+def stored_sources(db: sqlite_utils.Database) -> dict[str, dict]:
+    return {r["id"]: r for r in db.query("select * from sources")}
+
+
+def unreadable_documents(db: sqlite_utils.Database, limit: int) -> tuple[list[dict], int]:
+    """Documents whose text could not be read, newest meetings first, and how many in all."""
+    rows = list(
+        db.query(
+            f"""select d.*, m.title as meeting_title, m.date as meeting_date
+                from documents d left join meetings m on m.id = d.meeting_id
+                where d.{UNREADABLE} order by m.date desc, d.id desc limit ?""",
+            [limit],
+        )
+    )
+    return rows, db["documents"].count_where(UNREADABLE)
+
+
+def recent_runs(db: sqlite_utils.Database, limit: int) -> list[dict]:
+    """The newest runs of every kind, each with its state and number of errors."""
+    runs = list(db.query("select * from scrape_runs order by id desc limit ?", [limit]))
+    for run in runs:
+        run["state"] = run_state(run)
+        run["error_count"] = len(json.loads(run["errors"] or "[]"))
+    return runs

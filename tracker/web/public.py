@@ -7,12 +7,12 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext
-from sqlite_utils.db import NotFoundError
 
+from .. import commitments
 from .. import status as status_mod
-from ..evidence import stage
-from . import dashboard
+from ..meetings import recent_changes, upcoming
 from .database import get_db, known_by, local_today
+from .filters import meeting_place
 
 bp = Blueprint("public", __name__)
 
@@ -46,8 +46,8 @@ def overview():
         counts=counts,
         as_of=as_of,
         today=today,
-        upcoming=[] if as_of else dashboard.upcoming(db, today),
-        changes=dashboard.recent_changes(db, as_of or today, known),
+        upcoming=[] if as_of else [{**m, "place": meeting_place(m)} for m in upcoming(db, today)],
+        changes=recent_changes(db, as_of or today, known),
     )
 
 
@@ -69,9 +69,8 @@ def commitments_index():
 
 def _commitment_page(commitment_id: str, as_of: date | None):
     db = get_db()
-    try:
-        row = db["commitments"].get(commitment_id)
-    except NotFoundError:
+    row = commitments.get(db, commitment_id)
+    if row is None:
         abort(404)
     # A past day's page shows only what the record held by the end of that day, so that its
     # permalink keeps showing the same thing; unreviewed candidates come and go with the rules,
@@ -80,34 +79,8 @@ def _commitment_page(commitment_id: str, as_of: date | None):
     standing = status_mod.standing(db, row, as_of or local_today(), known)
     day = standing.as_of.isoformat()
     history = status_mod.events(db, commitment_id, as_of, known)
-    evidence = list(
-        db.query(
-            f"""select * from evidence where commitment_id = :id and review_state = 'accepted'
-                and (:as_of is null or date is null or date <= :as_of)
-                and {status_mod.KNOWN_EVIDENCE} order by date desc, id desc""",
-            {"id": commitment_id, "as_of": as_of.isoformat() if as_of else None, "known": known},
-        )
-    )
-    unreviewed = (
-        []
-        if as_of
-        else list(
-            db.query(
-                """select * from evidence where commitment_id = ? and review_state = 'candidate'
-                   order by date desc, score desc limit 50""",
-                [commitment_id],
-            )
-        )
-    )
-    for ev in evidence + unreviewed:
-        ev["source_urls"] = json.loads(ev["source_urls"] or "[]") or (
-            [ev["source_url"]] if ev["source_url"] else []
-        )
-    for ev in evidence + unreviewed:
-        if ev["item_id"]:
-            item = db["items"].get(ev["item_id"])
-            ev["meeting"] = db["meetings"].get(item["meeting_id"])
-            ev["stage"] = stage(item, ev["meeting"])
+    evidence = commitments.accepted_evidence(db, commitment_id, as_of, known)
+    unreviewed = [] if as_of else commitments.suggestions(db, commitment_id)
     by_id = {ev["id"]: ev for ev in evidence}
     for event in history:
         event["evidence"] = [by_id[i] for i in event["evidence_ids"] if i in by_id]

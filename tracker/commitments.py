@@ -1,0 +1,62 @@
+"""A commitment's page in the record: the evidence accepted for it by a day, and what the
+matcher suggests that no editor has checked yet."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import sqlite_utils
+from sqlite_utils.db import NotFoundError
+
+from .evidence import stage
+from .status import KNOWN_EVIDENCE
+
+SUGGESTIONS_SHOWN = 50
+
+
+def get(db: sqlite_utils.Database, commitment_id: str) -> dict | None:
+    try:
+        return db["commitments"].get(commitment_id)
+    except NotFoundError:
+        return None
+
+
+def accepted_evidence(
+    db: sqlite_utils.Database, commitment_id: str, as_of: date | None, known: str | None
+) -> list[dict]:
+    """Evidence editors accepted, dated by `as_of` and recorded by `known` (None: all)."""
+    rows = list(
+        db.query(
+            f"""select * from evidence where commitment_id = :id and review_state = 'accepted'
+                and (:as_of is null or date is null or date <= :as_of)
+                and {KNOWN_EVIDENCE} order by date desc, id desc""",
+            {"id": commitment_id, "as_of": as_of.isoformat() if as_of else None, "known": known},
+        )
+    )
+    return _with_provenance(db, rows)
+
+
+def suggestions(db: sqlite_utils.Database, commitment_id: str) -> list[dict]:
+    """The matcher's candidates no editor has reviewed yet, newest first."""
+    rows = list(
+        db.query(
+            """select * from evidence where commitment_id = ? and review_state = 'candidate'
+               order by date desc, score desc limit ?""",
+            [commitment_id, SUGGESTIONS_SHOWN],
+        )
+    )
+    return _with_provenance(db, rows)
+
+
+def _with_provenance(db: sqlite_utils.Database, rows: list[dict]) -> list[dict]:
+    """Each row with its source URLs as a list, and its meeting and stage when it is an item."""
+    for ev in rows:
+        ev["source_urls"] = json.loads(ev["source_urls"] or "[]") or (
+            [ev["source_url"]] if ev["source_url"] else []
+        )
+        if ev["item_id"]:
+            item = db["items"].get(ev["item_id"])
+            ev["meeting"] = db["meetings"].get(item["meeting_id"])
+            ev["stage"] = stage(item, ev["meeting"])
+    return rows

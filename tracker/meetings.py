@@ -1,0 +1,179 @@
+"""Meetings in the record: lists, one meeting's documents, items, votes and matches, and
+what is on the next agendas."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import sqlite_utils
+
+from .db import CURRENT_DOCUMENT
+from .evidence import stage
+from .status import KNOWN_EVENT, KNOWN_EVIDENCE
+
+
+def get(db: sqlite_utils.Database, meeting_id: str) -> dict | None:
+    rows = list(db.query("select * from meetings where id = ?", [meeting_id]))
+    return rows[0] if rows else None
+
+
+def years(db: sqlite_utils.Database) -> list[str]:
+    """The years that have meetings, newest first."""
+    return [
+        r["y"]
+        for r in db.query("select distinct substr(date, 1, 4) y from meetings order by y desc")
+    ]
+
+
+def hidden_count(db: sqlite_utils.Database, year: str | None) -> int:
+    """How many test clips (hidden meetings) there are, in a year or in all."""
+    return db["meetings"].count_where(
+        "hidden = 1 and (:year is null or substr(date, 1, 4) = :year)", {"year": year}
+    )
+
+
+def list_meetings(db: sqlite_utils.Database, *, year: str | None, hidden: bool) -> list[dict]:
+    """Meetings newest first, with their documents and counts of current and matched items."""
+    return list(
+        db.query(
+            f"""
+            select m.*,
+              exists(select 1 from documents d where d.meeting_id = m.id
+                     and d.kind = 'agenda') as has_agenda,
+              exists(select 1 from documents d where d.meeting_id = m.id
+                     and d.kind = 'minutes') as has_minutes,
+              (select count(*) from items i join documents d on d.id = i.document_id
+               where i.meeting_id = m.id and {CURRENT_DOCUMENT}) as item_count,
+              (select count(*) from items i join documents d on d.id = i.document_id
+               where i.meeting_id = m.id and {CURRENT_DOCUMENT}
+                 and exists(select 1 from evidence e where e.item_id = i.id
+                            and e.review_state in ('candidate', 'accepted'))) as matched_count
+            from meetings m
+            where (:hidden or m.hidden = 0)
+              and (:year is null or substr(m.date, 1, 4) = :year)
+            order by m.date desc, m.time desc
+            """,
+            {"hidden": int(hidden), "year": year},
+        )
+    )
+
+
+def meeting_documents(db: sqlite_utils.Database, meeting_id: str) -> list[dict]:
+    """Every archived version of the meeting's documents, newest version first per kind."""
+    rows = list(
+        db.query(
+            "select * from documents where meeting_id = ? order by kind, version desc",
+            [meeting_id],
+        )
+    )
+    newest: set[str] = set()
+    for row in rows:
+        row["current"] = row["kind"] not in newest
+        newest.add(row["kind"])
+    return rows
+
+
+def current_items(db: sqlite_utils.Database, meeting_id: str) -> list[dict]:
+    """Items of the meeting's newest agenda version, in agenda order, with that agenda's sha."""
+    return list(
+        db.query(
+            f"""select i.*, d.sha256 from items i join documents d on d.id = i.document_id
+                where i.meeting_id = ? and {CURRENT_DOCUMENT} order by i.number""",
+            [meeting_id],
+        )
+    )
+
+
+def matches_by_item(db: sqlite_utils.Database, item_ids: list[int]) -> dict[int, list[dict]]:
+    """Unreviewed and accepted evidence on these items, with the commitments' titles."""
+    found: dict[int, list[dict]] = {}
+    if not item_ids:
+        return found
+    marks = ", ".join("?" for _ in item_ids)
+    for ev in db.query(
+        f"""select e.id, e.item_id, e.commitment_id, e.review_state, e.stance,
+                   c.title_en as commitment_title_en, c.title_es as commitment_title_es
+            from evidence e join commitments c on c.id = e.commitment_id
+            where e.item_id in ({marks}) and e.review_state in ('candidate', 'accepted')
+            order by c.position""",
+        item_ids,
+    ):
+        found.setdefault(ev["item_id"], []).append(ev)
+    return found
+
+
+def current_votes(db: sqlite_utils.Database, meeting_id: str) -> list[dict]:
+    """Votes read from the meeting's newest minutes, names decoded from their JSON lists."""
+    votes = list(
+        db.query(
+            f"""select v.*, d.sha256 from votes v join documents d on d.id = v.document_id
+                where v.meeting_id = ? and {CURRENT_DOCUMENT} order by v.item_number, v.id""",
+            [meeting_id],
+        )
+    )
+    for vote in votes:
+        for field in ("ayes", "nays", "abstaining"):
+            vote[field] = json.loads(vote[field] or "[]")
+    return votes
+
+
+def upcoming(db: sqlite_utils.Database, today: date, limit: int = 3) -> list[dict]:
+    """The next meetings, each with its current agenda items matched to a commitment."""
+    meetings = list(
+        db.query(
+            """select * from meetings where date >= ? and hidden = 0
+               and status in ('tentative', 'confirmed', 'cancelled')
+               order by date, time limit ?""",
+            [today.isoformat(), limit],
+        )
+    )
+    for meeting in meetings:
+        rows = list(
+            db.query(
+                f"""select i.id as item_id, i.number, i.text, i.marker, i.outcome,
+                          i.outcome_provisional, e.id as evidence_id, e.commitment_id,
+                          e.stance, e.review_state, c.title_en, c.title_es
+                   from items i
+                   join documents d on d.id = i.document_id
+                   join evidence e on e.item_id = i.id and e.review_state != 'rejected'
+                   join commitments c on c.id = e.commitment_id
+                   where i.meeting_id = ? and {CURRENT_DOCUMENT}
+                   order by i.number, c.position""",
+                [meeting["id"]],
+            )
+        )
+        items: dict[int, dict] = {}
+        for row in rows:
+            item = items.setdefault(
+                row["item_id"], {**row, "commitments": [], "stage": stage(row, meeting)}
+            )
+            item["commitments"].append(row)
+        meeting["matched"] = list(items.values())
+    return meetings
+
+
+def recent_changes(
+    db: sqlite_utils.Database, as_of: date, known: str | None = None, limit: int = 8
+) -> list[dict]:
+    """Status events and accepted evidence, newest first, as of a day (and as recorded by
+    `known`, see tracker.status.known_by)."""
+    day = as_of.isoformat()
+    rows = list(
+        db.query(
+            f"""select 'status' as kind, s.effective_date as date, s.commitment_id, s.status,
+                      s.note, s.note_es, null as title, null as title_es, null as stance,
+                      c.title_en as c_title_en, c.title_es as c_title_es
+               from status_events s join commitments c on c.id = s.commitment_id
+               where s.effective_date <= :day and {KNOWN_EVENT}
+               union all
+               select 'evidence', e.date, e.commitment_id, null, e.snippet, e.snippet_es,
+                      e.title, e.title_es, e.stance, c.title_en, c.title_es
+               from evidence e join commitments c on c.id = e.commitment_id
+               where e.review_state = 'accepted' and e.stance != 'context' and e.date <= :day
+                 and {KNOWN_EVIDENCE}
+               order by date desc limit :limit""",
+            {"day": day, "limit": limit, "known": known},
+        )
+    )
+    return rows
