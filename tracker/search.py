@@ -6,7 +6,6 @@ import sqlite_utils
 
 from .db import CURRENT_DOCUMENT
 
-
 OPEN, CLOSE = "\x02", "\x03"  # snippet() sentinels, replaced by <mark> after escaping
 
 
