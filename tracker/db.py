@@ -307,6 +307,11 @@ CURRENT_DOCUMENT = """d.version = (select max(d2.version) from documents d2
                   where d2.meeting_id is d.meeting_id and d2.kind = d.kind)"""
 
 
+def data_version(conn) -> int:
+    """SQLite's change counter for this connection: it moves when another connection commits."""
+    return conn.execute("pragma data_version").fetchone()[0]
+
+
 def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the database, set WAL, busy timeout and foreign keys, migrate."""
     path = Path(path)

@@ -30,9 +30,5 @@ class FetchError(TrackerError):
         self.reason = reason
 
 
-class LayoutChanged(TrackerError):
-    """A page whose structure no longer matches what the parser expects."""
-
-
 class ScrapeLocked(TrackerError):
     """Another scrape is running."""

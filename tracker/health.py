@@ -27,6 +27,15 @@ def freshness(db: sqlite_utils.Database, settings: Settings, now: datetime | Non
     return {"stale": is_stale(since, settings, now), "last_success": since, "never": since is None}
 
 
+def last_success_at(conn) -> str | None:
+    """When the last successful scrape finished (a UTC timestamp), on any DB-API connection:
+    the page cache asks on its own plain sqlite3 connection."""
+    return conn.execute(
+        "select max(finished_at) from scrape_runs where kind = 'scrape' "
+        "and outcome in ('ok', 'partial')"
+    ).fetchone()[0]
+
+
 def is_stale(last_success: datetime | None, settings: Settings, now: datetime) -> bool:
     """No successful scrape yet, or none for more than stale_days."""
     return last_success is None or now - last_success > timedelta(days=settings.stale_days)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 
-from ..health import is_stale
+from ..db import data_version
+from ..health import is_stale, last_success_at
 from .database import local_today
 
 CACHEABLE = {
@@ -60,13 +61,9 @@ class DataVersion:
         if time.monotonic() - self.checked < self.check_seconds:
             return self.state
         with self.lock:
-            version = self.conn.execute("pragma data_version").fetchone()[0]
+            version = data_version(self.conn)
             if version != self.state[0]:
-                last_success = self.conn.execute(
-                    "select max(finished_at) from scrape_runs where kind = 'scrape' "
-                    "and outcome in ('ok', 'partial')"
-                ).fetchone()[0]
-                self.state = (version, datetime.now(UTC), last_success)
+                self.state = (version, datetime.now(UTC), last_success_at(self.conn))
             self.checked = time.monotonic()
             return self.state
 
