@@ -173,6 +173,7 @@ class _Deadline:
         self._ends: float | None = None  # monotonic; None while paused or between fetches
         self._gave_up: str | None = None
         self._timer: threading.Timer | None = None
+        self._round = 0  # a timer that fires late, for a clock since stopped, must not cut
         self._lock = threading.Lock()
         self._connections: weakref.WeakSet[_Watched] = weakref.WeakSet()
 
@@ -217,6 +218,8 @@ class _Deadline:
             self._connections.add(connection)
 
     def _pause(self) -> None:
+        with self._lock:
+            self._round += 1
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -227,13 +230,15 @@ class _Deadline:
         if not math.isfinite(self._left):
             return
         self._ends = time.monotonic() + self._left
-        self._timer = threading.Timer(max(self._left, 0.0), self._cut)
+        self._timer = threading.Timer(max(self._left, 0.0), self._cut, args=(self._round,))
         self._timer.daemon = True
         self._timer.start()
 
-    def _cut(self) -> None:
+    def _cut(self, round_: int) -> None:
         # Idle pooled connections are cut too: urllib3 sees them dropped and opens new ones.
         with self._lock:
+            if round_ != self._round:
+                return
             connections = list(self._connections)
         for connection in connections:
             connection.cut()
@@ -246,28 +251,18 @@ class _Watched:
     deadline: _Deadline
     sock: socket.socket | None
     timeout: float | None
-    _raw: socket.socket | None = None
-
-    def connect(self) -> None:
-        self.deadline.watch(self)
-        try:
-            super().connect()  # type: ignore[misc]
-        finally:
-            raw, self._raw = self._raw, None
-            if raw is not None:
-                raw.close()
 
     def _new_conn(self) -> socket.socket:
         left = self.deadline.remaining()
         if left <= 0:
             raise _DeadlinePassed(self.deadline.reason)
+        # The TLS handshake runs under this timeout too, and CPython counts it for the whole
+        # handshake, not per read; so connect and handshake end by the deadline on their own,
+        # while the socket object the deadline could cut is still being swapped for its TLS one.
         if self.timeout is None or self.timeout > left:
             self.timeout = left
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
-        # A TLS handshake moves the socket into a new object and empties this one, so the
-        # deadline could not reach the handshake; a duplicate of it can, until connect() ends.
-        self._raw = sock.dup()
-        return sock
+        self.deadline.watch(self)
+        return super()._new_conn()  # type: ignore[misc]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         if self.deadline.passed():
@@ -276,13 +271,13 @@ class _Watched:
         super().request(*args, **kwargs)  # type: ignore[misc]
 
     def cut(self) -> None:
-        for sock in (self._raw, self.sock):
-            if sock is not None:
-                try:
-                    # socket.socket's own shutdown: ssl.SSLSocket's would unwrap TLS first.
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
-                except OSError:  # closed meanwhile: nothing left to cut
-                    pass
+        sock = self.sock
+        if sock is not None:
+            try:
+                # socket.socket's own shutdown: ssl.SSLSocket's would unwrap TLS first.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:  # closed meanwhile, or mid-handshake: nothing to cut here
+                pass
 
 
 def _watched_pools(manager: PoolManager, deadline: _Deadline) -> None:
