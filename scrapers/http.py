@@ -93,6 +93,7 @@ def _odd_characters(text: str) -> str | None:
 
 
 def _where(scheme: str | None, host: str | None, port: int | None) -> tuple[str, str, int]:
+    """Scheme, bare host and port (the default filled in): where a parser says a URL goes."""
     scheme = (scheme or "").lower()
     return scheme, (host or "").strip("[]").lower(), port or _DEFAULT_PORTS.get(scheme, 0)
 
@@ -142,7 +143,8 @@ def url_problem(url: str) -> str | None:
 
 def safe_url(url: str, allowed_hosts: Iterable[str]) -> str | None:
     """`url` unchanged if it is an http(s) URL on one of `allowed_hosts` with nothing odd in it
-    (see url_problem), else None: for vetting links a parser scraped, such as video URLs."""
+    (see url_problem), else None: for vetting links a parser scraped, such as video URLs.
+    `url` must be absolute: join a relative link to its page's URL first."""
     if url_problem(url) is not None:
         return None
     return url if host_of(url) in {host.lower() for host in allowed_hosts} else None
@@ -236,12 +238,12 @@ class _Deadline:
 
     def _cut(self, round_: int) -> None:
         # Idle pooled connections are cut too: urllib3 sees them dropped and opens new ones.
+        # The lock is held throughout, so that once _pause() has the lock nothing more is cut.
         with self._lock:
             if round_ != self._round:
                 return
-            connections = list(self._connections)
-        for connection in connections:
-            connection.cut()
+            for connection in list(self._connections):
+                connection.cut()
 
 
 class _Watched:
@@ -257,8 +259,8 @@ class _Watched:
         if left <= 0:
             raise _DeadlinePassed(self.deadline.reason)
         # The TLS handshake runs under this timeout too, and CPython counts it for the whole
-        # handshake, not per read; so connect and handshake end by the deadline on their own,
-        # while the socket object the deadline could cut is still being swapped for its TLS one.
+        # handshake, not per read: connect and handshake end by the deadline on their own,
+        # which matters because cut() cannot reach a socket in mid-handshake.
         if self.timeout is None or self.timeout > left:
             self.timeout = left
         self.deadline.watch(self)
@@ -353,8 +355,8 @@ class _Retry(Retry):
         if wait > 0 and wait >= self.deadline.remaining():
             # Sleeping into the deadline only to fail after it helps no one: fail now.
             self.deadline.give_up(
-                f"deadline would pass: waiting {wait:g} s to retry leaves no time "
-                f"of the {self.deadline.seconds:g} s for the whole fetch"
+                f"deadline would pass: waiting {wait:g} s to retry would take the fetch "
+                f"over {self.deadline.seconds:g} s"
             )
             return
         if wait > 0:
@@ -473,7 +475,7 @@ class PoliteClient:
             max_bytes=settings.max_document_bytes,
             allowed_hosts={*allowed_hosts, *settings.allowed_hosts},
             retries=settings.request_retries,
-            # Not every version of Settings has it; without it the deadline follows the timeout.
+            # Settings may not have it yet; without it the deadline follows the timeout.
             total_timeout=getattr(settings, "request_deadline", None),
         )
 
@@ -626,7 +628,8 @@ class PoliteClient:
 
     def _hop_timeout(self) -> float | tuple[float, float]:
         """Our socket timeouts, none longer than the time the fetch has left."""
-        left = self._deadline.remaining()
+        # Never zero or less: urllib3 refuses such a timeout with a ValueError, not a timeout.
+        left = max(self._deadline.remaining(), 0.001)
         if isinstance(self.timeout, tuple):
             return min(self.timeout[0], left), min(self.timeout[1], left)
         return min(self.timeout, left)
