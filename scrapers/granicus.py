@@ -683,19 +683,11 @@ class GranicusSource:
             yield DocumentLink(kind="minutes", url=url)
 
     def _ours(self, url: str | None) -> str | None:
-        """A scraped link we may publish: http(s) on this source's host, nothing else
+        """A scraped link we may publish: http(s) on this source's hosts, nothing else
         (a `javascript:` or off-site "video" link would become a link on our pages)."""
-        if not url:
-            return None
-        from .http import host_of
+        from .http import safe_url
 
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or "\\" in url or parts.username:
-            return None
-        try:
-            return url if host_of(url) in self.hosts() else None
-        except ValueError:  # a malformed port
-            return None
+        return safe_url(url, self.hosts()) if url else None
 
 
 def make_source(config: dict[str, Any], tz: tzinfo) -> GranicusSource:

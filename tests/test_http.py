@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import email.utils
 import http.server
 import logging
@@ -12,7 +11,6 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -727,7 +725,7 @@ def test_from_settings_reads_the_request_deadline_when_settings_has_one():
     settings = Settings(user_agent=UA, request_timeout=12)
     with PoliteClient.from_settings(settings, {"bhamal.granicus.com"}) as client:
         assert client.total_timeout == 48
-    with_deadline = SimpleNamespace(**dataclasses.asdict(settings), request_deadline=90.0)
+    with_deadline = Settings(user_agent=UA, request_timeout=12, request_deadline=90.0)
     with PoliteClient.from_settings(with_deadline, {"bhamal.granicus.com"}) as client:
         assert client.total_timeout == 90
 

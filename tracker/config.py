@@ -37,7 +37,7 @@ class Settings:
     public_url: str = ""  # the site's address as readers see it; absolute links use it
     request_delay: float = 1.0
     request_timeout: float = 30.0
-    request_deadline: float = 300.0
+    request_deadline: float | None = None  # a whole fetch; None: 4 x request_timeout
     request_retries: int = 3
     max_document_bytes: int = 50 * 1024 * 1024
     user_agent: str = (
