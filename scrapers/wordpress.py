@@ -70,6 +70,28 @@ _NEXT_SELECTORS = (
 _NOTHING_FOUND = re.compile(
     r"nothing (was )?found|no results|there were no|no (upcoming |past )?events", re.IGNORECASE
 )
+# In order of preference: the first that matches wins, wherever it is in the page (a post's
+# "posted on" date is a bookmark link too, before its title).
+_TITLE_LINKS = (
+    ".tribe-events-calendar-list__event-title a",
+    "a.tribe-event-url",
+    ".entry-title a",
+    "a[rel~='bookmark']",
+)
+_PAGE_TITLES = (
+    "h1.tribe-events-single-event-title",
+    ".tribe-events-single-event-title",
+    "h1.entry-title",
+    "article .entry-title",
+)
+_PAGE_CONTAINERS = (
+    "#tribe-events-content",
+    ".tribe-events-single",
+    "article[id^='post-']",
+    "article.hentry",
+    "article",
+    "main",
+)
 _MAIN_SELECTORS = ("main", "#main", "#primary", ".site-main", "#content")
 _VIDEO_WORDS = re.compile(r"video|watch|youtube|mediaplayer|livestream|recording", re.IGNORECASE)
 
@@ -198,6 +220,9 @@ def _rest_meeting(item: Any, site: Site, listing: Listing) -> None:
             time = None
     if day is None:
         day = title_date(title)[1]
+    if not _MEETING_WORDS.search(title):
+        logger.info("not a meeting: %r at %s", title, link)
+        return
     if day is None:  # a post type whose titles carry no date: read its page for the date
         listing.follow.append(Follow(link, ref=("wp_path", wp_path(link, site.base_url))))
         return
@@ -255,7 +280,7 @@ def parse_archive(html: str, url: str, site: Site, *, section: str) -> Listing:
 def _entries(soup: BeautifulSoup) -> list[Tag]:
     """The posts of an archive page in order, whichever template printed them (in the page's
     main part: a sidebar's widgets are no entries)."""
-    root = next((r for s in _MAIN_SELECTORS if (r := soup.select_one(s)) is not None), soup)
+    root = _first(soup, _MAIN_SELECTORS) or soup
     found = root.select(
         "article.tribe-events-calendar-list__event, div.type-tribe_events, "
         "article[id^='post-'], article.post, article.hentry"
@@ -266,10 +291,7 @@ def _entries(soup: BeautifulSoup) -> list[Tag]:
 
 
 def _entry_link(entry: Tag, page_url: str, site: Site) -> tuple[str, str]:
-    anchor = entry.select_one(
-        ".tribe-events-calendar-list__event-title a, a.tribe-event-url, .entry-title a, "
-        "a[rel~='bookmark']"
-    )
+    anchor = _first(entry, _TITLE_LINKS)
     if anchor is None or not anchor.get("href"):
         raise _Skip("no title link")
     title = _text(anchor)
@@ -306,6 +328,9 @@ def _archive_press_release(entry: Tag, page_url: str, site: Site) -> DocumentLin
 
 def _archive_meeting(entry: Tag, page_url: str, site: Site, listing: Listing) -> None:
     title, link = _entry_link(entry, page_url, site)
+    if not _MEETING_WORDS.search(title):
+        logger.info("not a meeting: %r at %s", title, page_url)
+        return
     day, time = _entry_date(entry)
     if "tribe" not in " ".join(entry.get("class") or []):
         day, time = title_date(title)[1], None  # a post's own date is its publication's
@@ -349,14 +374,8 @@ def parse_meeting_page(html: str, url: str, site: Site) -> Listing:
     links, its video, and any link to the same meeting on another source."""
     soup = BeautifulSoup(html, "lxml")
     listing = Listing()
-    heading = soup.select_one(
-        "h1.tribe-events-single-event-title, .tribe-events-single-event-title, h1.entry-title, "
-        "article .entry-title"
-    )
-    container = soup.select_one(
-        "#tribe-events-content, .tribe-events-single, article[id^='post-'], article.hentry, "
-        "article, main"
-    )
+    heading = _first(soup, _PAGE_TITLES)
+    container = _first(soup, _PAGE_CONTAINERS)
     if heading is None or container is None:
         listing.layout.append(f"layout changed? no title or content at {url}")
         return listing
@@ -375,7 +394,7 @@ def parse_meeting_page(html: str, url: str, site: Site) -> Listing:
         refs=_page_refs(_page_post_id(soup), url, day, site),
         container=container,
         page_url=url,
-        cancelled_mark=_cancelled_mark(soup),
+        cancelled_mark=_cancelled_mark(container),
     )
     if meeting is not None:
         listing.meetings.append(meeting)
@@ -440,7 +459,6 @@ def parse_committee_page(html: str, url: str, site: Site) -> Listing:
         listing.layout.append(f"layout changed? no AGENDAS or MINUTES section at {url}")
         return listing
     listing.sections.append(COMMITTEE_SECTION)
-    page = wp_path(url, site.base_url)
     for day, links in sorted(by_day.items()):
         documents = tuple(
             DocumentLink(kind=kind, url=links[kind])
@@ -456,7 +474,8 @@ def parse_committee_page(html: str, url: str, site: Site) -> Listing:
                 date=day,
                 time=None,
                 status=_status(day, site, documents, cancelled=False),
-                refs={"wp_committee_day": f"{page}#{day.isoformat()}"},
+                # The committee's page and its "VIEW ALL" pages list the same meetings.
+                refs={"wp_committee_day": f"{slug(committee)}#{day.isoformat()}"},
                 documents=documents,
             )
         )
@@ -719,6 +738,11 @@ def _raw_rendered(value: Any) -> str:
     if isinstance(value, dict):
         value = value.get("rendered")
     return value if isinstance(value, str) else ""
+
+
+def _first(root: Tag, selectors: Iterable[str]) -> Tag | None:
+    """The first match of the first selector that matches anything."""
+    return next((t for s in selectors if (t := root.select_one(s)) is not None), None)
 
 
 def _text(tag: Tag | None) -> str:
