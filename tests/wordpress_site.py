@@ -76,7 +76,7 @@ UPCOMING_PAGE = """<!DOCTYPE html>
 <html lang="en-US"><head><meta charset="UTF-8"><title>{title}</title></head>
 <body class="meeting-template-default single single-meeting postid-9999">
 <div id="primary" class="content-area"><main id="main" class="site-main" role="main">
-<article id="post-9999" class="post-9999 meeting type-meeting status-publish hentry meeting_type-council">
+<article id="post-9999" class="post-9999 meeting type-meeting status-publish hentry">
 <header class="entry-header"><h1 class="entry-title">{title}</h1></header>
 <div class="entry-content">{content}</div>
 </article></main></div></body></html>
@@ -129,7 +129,8 @@ class WordPressSite:
         response = self._answer(request)
         length = 0 if response.status_code == 304 else len(response.get_data())
         query = request.query_string.decode()
-        self.log.append((request.path + (f"?{query}" if query else ""), response.status_code, length))
+        target = request.path + (f"?{query}" if query else "")
+        self.log.append((target, response.status_code, length))
         self.user_agents.add(request.headers.get("User-Agent", ""))
         return response
 
@@ -147,12 +148,15 @@ class WordPressSite:
             return self._html(request, self._upcoming_page())
         text = self.pages.get(path) or self._file(path, request.args)
         if text is None:
-            return Response(self._local((FIXTURES / "404.html").read_text()), status=404,
-                            mimetype="text/html")
+            return Response(
+                self._local((FIXTURES / "404.html").read_text()), status=404, mimetype="text/html"
+            )
         if self.upcoming and path == "/meeting_type/council/":
-            text = text.replace('<main id="main" class="site-main" role="main">',
-                                '<main id="main" class="site-main" role="main">'
-                                + self._upcoming_entry(), 1)
+            text = text.replace(
+                '<main id="main" class="site-main" role="main">',
+                '<main id="main" class="site-main" role="main">' + self._upcoming_entry(),
+                1,
+            )
         return self._html(request, self._local(text))
 
     def _file(self, path: str, args) -> str | None:
@@ -188,8 +192,11 @@ class WordPressSite:
             return self._html(request, self._local((SITE / "index.html").read_text()))
         route = REST_ROUTES.get(request.path.rstrip("/"))
         if self.rest != "on" or route is None:
-            body = {"code": "rest_no_route", "message": "No route was found matching the URL "
-                    "and request method.", "data": {"status": 404}}
+            body = {
+                "code": "rest_no_route",
+                "message": "No route was found matching the URL and request method.",
+                "data": {"status": 404},
+            }
             return Response(json.dumps(body), status=404, mimetype="application/json")
         items = json.loads(self._local((SITE / route).read_text()))
         if request.path.endswith("/meetings") and self.upcoming:
@@ -205,9 +212,12 @@ class WordPressSite:
         page = int(args.get("page", 1))
         pages = max(1, math.ceil(len(items) / per_page))
         if page > pages:
-            body = {"code": "rest_post_invalid_page_number", "message": "The page number "
-                    "requested is larger than the number of pages available.",
-                    "data": {"status": 400}}
+            body = {
+                "code": "rest_post_invalid_page_number",
+                "message": "The page number "
+                "requested is larger than the number of pages available.",
+                "data": {"status": 400},
+            }
             return Response(json.dumps(body), status=400, mimetype="application/json")
         chunk = items[(page - 1) * per_page : page * per_page]
         if "_fields" in args:
@@ -216,8 +226,12 @@ class WordPressSite:
         headers = {}
         if tribe:
             here = f"{self.base_url}{request.path}?{urlencode(args)}"
-            body: object = {"events": chunk, "rest_url": here, "total": len(items),
-                            "total_pages": pages}
+            body: object = {
+                "events": chunk,
+                "rest_url": here,
+                "total": len(items),
+                "total_pages": pages,
+            }
             if page < pages:
                 body["next_rest_url"] = here.replace(f"page={page}", f"page={page + 1}")
         else:

@@ -55,6 +55,7 @@ DOCUMENT_KINDS = {
     "agenda": lazy_gettext("Agenda"),
     "minutes": lazy_gettext("Minutes"),
     "manual": lazy_gettext("Added by an editor"),
+    "press-release": lazy_gettext("Press release"),
 }
 # The parts of a rule set whose phrases come and go, in display order, with what a change says.
 RULE_PARTS = ("any", "with_any", "decoys", "exclude_if_any")
@@ -369,16 +370,21 @@ def source_health(db, source: dict) -> dict:
     )
     errors, more = _errors(failure)
     success_errors, success_more = _errors(success)
+    # A meeting two sources list counts for both; a document for the source it came from.
     counts = next(
         db.query(
             """select
-                 (select count(*) from meetings where source_id = :s) as meetings,
-                 (select count(*) from documents d join meetings m on m.id = d.meeting_id
-                   where m.source_id = :s) as documents,
+                 (select count(*) from meetings m where m.source_id = :s
+                   or exists(select 1 from meeting_refs r
+                             where r.meeting_id = m.id and r.source_id = :s)) as meetings,
+                 (select count(*) from documents d left join meetings m on m.id = d.meeting_id
+                   where coalesce(d.source_id, m.source_id) = :s) as documents,
                  (select count(*) from pages p join documents d on d.id = p.document_id
-                   join meetings m on m.id = d.meeting_id where m.source_id = :s) as pages,
-                 (select count(*) from items i join meetings m on m.id = i.meeting_id
-                   where m.source_id = :s) as agenda_items""",
+                   left join meetings m on m.id = d.meeting_id
+                   where coalesce(d.source_id, m.source_id) = :s) as pages,
+                 (select count(*) from items i join documents d on d.id = i.document_id
+                   left join meetings m on m.id = d.meeting_id
+                   where coalesce(d.source_id, m.source_id) = :s) as agenda_items""",
             {"s": sid},
         )
     )
@@ -406,7 +412,8 @@ def curated_counts(db) -> dict:
                  (select count(*) from status_events where curated_key is null)
                    as editor_statuses,
                  (select count(*) from evidence where kind = 'manual') as manual_evidence,
-                 (select count(*) from documents where meeting_id is null) as manual_documents"""
+                 (select count(*) from documents where meeting_id is null and kind = 'manual')
+                   as manual_documents"""
         )
     )
 
@@ -430,7 +437,10 @@ def sources():
     stored = {r["id"]: r for r in db.query("select * from sources")}
     # Every configured source, scraped yet or not, then any no longer configured.
     rows = [
-        stored.get(c.id) or {"id": c.id, "name": c.name, "base_url": c.url, "kind": c.kind}
+        {
+            **(stored.get(c.id) or {"id": c.id, "name": c.name, "base_url": c.url, "kind": c.kind}),
+            "documents": [str(d) for d in c.documents],
+        }
         for c in settings.place.sources
     ]
     rows += [r for i, r in sorted(stored.items()) if settings.place.source(i) is None]

@@ -36,6 +36,7 @@ KIND_LABELS = {
     "agenda": lazy_gettext("Agenda"),
     "minutes": lazy_gettext("Minutes"),
     "manual": lazy_gettext("Document added by an editor"),
+    "press-release": lazy_gettext("Press release"),
 }
 FLAG_LABELS = {
     "consent": lazy_gettext("Consent agenda"),
@@ -147,6 +148,7 @@ def meeting(meeting_id: str):
         m=row,
         place=meeting_place(row),
         documents=meeting_documents(db, meeting_id),
+        press_releases=press_releases_on(db, row["date"]),
         items=items,
         other_votes=[v for v in votes if v["item_id"] not in item_ids],
     )
@@ -165,6 +167,18 @@ def meeting_documents(db: sqlite_utils.Database, meeting_id: str) -> list[dict]:
         row["current"] = row["kind"] not in newest
         newest.add(row["kind"])
     return rows
+
+
+def press_releases_on(db: sqlite_utils.Database, day: str) -> list[dict]:
+    """The council's press releases of a meeting's day (the newest version of each)."""
+    return list(
+        db.query(
+            f"""select d.* from documents d
+                where d.kind = 'press-release' and d.meeting_id is null and d.date = ?
+                  and {CURRENT_DOCUMENT} order by d.title, d.id""",
+            [day],
+        )
+    )
 
 
 def current_items(db: sqlite_utils.Database, meeting_id: str) -> list[dict]:
@@ -253,9 +267,10 @@ def document(sha256: str):
     evidence, passage = evidence_passage(db, request.args.get("evidence"), rows, pages)
     newer = list(
         db.query(
-            """select sha256, version from documents where meeting_id = ? and kind = ?
+            """select sha256, version from documents where meeting_id is ? and kind = ?
+               and (meeting_id is not null or url = ?)
                and version > ? order by version desc limit 1""",
-            [doc["meeting_id"], doc["kind"], doc["version"]],
+            [doc["meeting_id"], doc["kind"], doc["url"], doc["version"]],
         )
     )
     return render_template(
@@ -359,7 +374,8 @@ where items_fts match :q and m.hidden = 0 and {CURRENT_DOCUMENT}
        select 1 from evidence e where e.item_id = i.id and e.commitment_id = :commitment
        and e.review_state != 'rejected'))
 union all
-select 'page', p.id, m.id, m.date, m.title, d.sha256, d.kind, p.page, null,
+select 'page', p.id, m.id, coalesce(m.date, d.date), coalesce(m.title, d.title), d.sha256,
+       d.kind, p.page, null,
        snippet(pages_fts, 0, :open, :close, '…', 24)
 from pages_fts join pages p on p.rowid = pages_fts.rowid
 join documents d on d.id = p.document_id
@@ -368,7 +384,8 @@ where pages_fts match :q and coalesce(m.hidden, 0) = 0 and {CURRENT_DOCUMENT}
   -- an agenda page is left out when one of its items is already a result
   and not exists(select 1 from items i2 where i2.document_id = p.document_id
        and i2.page = p.page and i2.id in (select rowid from items_fts where items_fts match :q))
-  and (:from is null or m.date >= :from) and (:to is null or m.date <= :to)
+  and (:from is null or coalesce(m.date, d.date) >= :from)
+  and (:to is null or coalesce(m.date, d.date) <= :to)
   and (:commitment is null or exists(
        select 1 from evidence e where e.document_id = p.document_id and e.page = p.page
        and e.commitment_id = :commitment and e.review_state != 'rejected'))
