@@ -134,8 +134,8 @@ def parse_rest(
     """One page of a REST collection: wp/v2 posts (press releases, `section` PRESS_SECTION),
     a wp/v2 post type of meetings, or The Events Calendar's `{"events": […]}`.
 
-    The next page comes from X-WP-TotalPages (or the body's `total_pages`), else from a page
-    that came back full.
+    The next page comes from X-WP-TotalPages (or X-WP-Total, or the body's `total_pages`),
+    else from a page that came back full.
     """
     listing = Listing()
     try:
@@ -146,7 +146,10 @@ def parse_rest(
     if isinstance(data, dict) and isinstance(data.get("events"), list):
         items, total = data["events"], _int(data.get("total_pages"))
     elif isinstance(data, list):
-        items, total = data, _int((headers or {}).get("x-wp-totalpages"))
+        headers = headers or {}
+        items, total = data, _int(headers.get("x-wp-totalpages"))
+        if total is None and (count := _int(headers.get("x-wp-total"))) is not None:
+            total = -(-count // per_page)
     else:
         listing.layout.append(f"layout changed? {url} answered JSON that is not a list of posts")
         return listing

@@ -102,7 +102,7 @@ class WordPressSite:
         self.pages: dict[str, str] = {}  # a path's text instead of its fixture file
         self.documents = {f"{UPLOADS}/{p}": self._pdf(k, d) for p, (k, d) in PDFS.items()}
         self.failing: dict[str, int] = {}  # path -> HTTP status it answers
-        self.total_pages_header = True  # False: no X-WP-TotalPages (a proxy that drops it)
+        self.paging_headers = True  # False: no X-WP-Total(Pages) (a proxy that drops them)
         self.upcoming: date | None = None  # a council meeting to come, with an agenda
         self.log: list[tuple[str, int, int]] = []  # (path?query, status, body bytes)
         self.user_agents: set[str] = set()
@@ -236,8 +236,8 @@ class WordPressSite:
                 body["next_rest_url"] = here.replace(f"page={page}", f"page={page + 1}")
         else:
             body = chunk
-            headers["X-WP-Total"] = str(len(items))
-            if self.total_pages_header:
+            if self.paging_headers:
+                headers["X-WP-Total"] = str(len(items))
                 headers["X-WP-TotalPages"] = str(pages)
         text = json.dumps(body).replace("/", "\\/")
         return Response(text, mimetype="application/json", headers=headers)

@@ -325,6 +325,11 @@ def _check_listing(db, src: Source, listing: Listing, meetings: list[Meeting], u
             f"layout changed? {url} yielded no meetings ({why}); "
             f"{known} meetings known before are kept"
         )
+    if listing.layout:  # format drift anywhere: store nothing from a page we misread
+        return (
+            f"{'; '.join(listing.layout)}; nothing was changed "
+            f"({known} meetings known before are kept)"
+        )
     row = db["sources"].get(src.id) if db["sources"].count_where("id = ?", [src.id]) else {}
     before = json.loads(row.get("sections") or "[]")
     lost = [s for s in before if s not in listing.sections]
