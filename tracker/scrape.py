@@ -501,15 +501,17 @@ def _upsert_meeting(
             "first_seen": old.get("first_seen") or now,
             "last_seen": now,
         }
+        db["meetings"].upsert(row, pk="id")
     else:
-        row = {
-            "id": meeting_id,
-            "time": old.get("time") or m.time,
-            "duration_minutes": old.get("duration_minutes") or m.duration_minutes,
-            "video_url": old.get("video_url") or m.video_url,
-            "last_seen": now,
-        }
-    db["meetings"].upsert(row, pk="id")
+        db["meetings"].update(
+            meeting_id,
+            {
+                "time": old.get("time") or m.time,
+                "duration_minutes": old.get("duration_minutes") or m.duration_minutes,
+                "video_url": old.get("video_url") or m.video_url,
+                "last_seen": now,
+            },
+        )
     for name, value in m.refs.items():
         db.execute(
             """insert or ignore into meeting_refs (source_id, name, value, meeting_id)
