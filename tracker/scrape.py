@@ -442,6 +442,13 @@ def _existing_id(db: sqlite_utils.Database, source_id: str, m: Meeting) -> str |
                 "select source_id, name, value from meeting_refs where meeting_id = ?", [key]
             )
         }
+        # Another source's meeting is joined by key as by day and body: never by a test clip,
+        # nor at another time of the day.
+        if theirs and all(sid != source_id for sid, _ in theirs):
+            time = db["meetings"].get(key)["time"]
+            if m.hidden or not _same_time(m.time, time):
+                suffix += 1
+                continue
         if all(theirs.get((source_id, n), v) == v for n, v in m.refs.items()):
             return key
         suffix += 1
@@ -458,10 +465,12 @@ def _same_day_and_body(db: sqlite_utils.Database, source_id: str, m: Meeting) ->
            order by m.hidden, m.id""",
         [m.date.isoformat(), m.body.strip(), source_id, source_id],
     ).fetchall()
-    for meeting_id, time in rows:
-        if not (m.time and time) or abs(_minutes(m.time) - _minutes(time)) <= SAME_MEETING_MINUTES:
-            return meeting_id
-    return None
+    return next((meeting_id for meeting_id, time in rows if _same_time(m.time, time)), None)
+
+
+def _same_time(a: str | None, b: str | None) -> bool:
+    """Start times that may be one meeting's (either unknown, or close enough)."""
+    return not (a and b) or abs(_minutes(a) - _minutes(b)) <= SAME_MEETING_MINUTES
 
 
 def _minutes(hh_mm: str) -> int:
