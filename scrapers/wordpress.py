@@ -925,8 +925,7 @@ class WordPressSource:
         path = "/" + wp_path(page.url, self.base_url)
         if path.startswith("/wp-json/") or "rest_route=" in page.url:
             return self._parse_rest(page, site, path)
-        if (committee := self._committee(path)) is not None:
-            logger.debug("committee page %s", committee)
+        if any(self._under(path, c) for c in self.committees):
             return parse_committee_page(page.text, page.url, site)
         if self._under(path, self.press_html):
             return parse_archive(page.text, page.url, site, section=PRESS_SECTION)
@@ -999,9 +998,6 @@ class WordPressSource:
             if listing.rest and path.rstrip("/") == urlsplit(listing.rest).path.rstrip("/"):
                 return listing
         return None
-
-    def _committee(self, path: str) -> str | None:
-        return next((c for c in self.committees if self._under(path, c)), None)
 
     @staticmethod
     def _under(path: str, listing: str) -> bool:
