@@ -20,7 +20,7 @@ import time
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urljoin, urlsplit
@@ -72,6 +72,8 @@ class FetchResult:
     not_modified: bool
     # The URLs that answered with a redirect, in order (like requests' Response.history).
     redirects: list[str]
+    # The final answer's response headers (a source may page by them: X-WP-TotalPages).
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def sha256(self) -> str | None:
@@ -541,6 +543,7 @@ class PoliteClient:
             content_type=response.headers.get("Content-Type"),
             not_modified=body is None,
             redirects=redirects,
+            headers=dict(response.headers),
         )
         if body is not None:
             self.bytes += len(body)

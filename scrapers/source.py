@@ -44,6 +44,9 @@ class Meeting:
     # The platform's own ids for this meeting ({"event_id": "…", "clip_id": "…"}): a stored
     # meeting with any one of them is this meeting, whatever its date or title became.
     refs: dict[str, str] = field(default_factory=dict)
+    # Ids another source gives this meeting, read from an explicit link to that source's page
+    # of it ({"clip_id": "…"} from a link to Granicus): the stored meeting with one is this one.
+    same_as: dict[str, str] = field(default_factory=dict)
     documents: tuple[DocumentLink, ...] = ()
     video_url: str | None = None
     duration_minutes: int | None = None
@@ -56,8 +59,9 @@ class Follow:
     """Another page of the source to read (a next listing page, a meeting's own page)."""
 
     url: str
-    # The meeting the page is about, when known: a past meeting already stored with its
-    # documents is not read again, so an unchanged site costs its listing pages only.
+    # The meeting the page is about, when known: a ref the record read from that page carries
+    # once the page has nothing more to give (read after the meeting). A past meeting stored
+    # with it is not read again, so an unchanged site costs its listing pages only.
     ref: tuple[str, str] | None = None
     date: date | None = None
 

@@ -43,6 +43,25 @@ def site(httpserver):
 
 
 @pytest.fixture
+def wp_server():
+    """A second server on 127.0.0.1 for the council's WordPress site."""
+    from tests.wordpress_site import wordpress_server
+
+    server = wordpress_server()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
+def wp_site(wp_server):
+    """The fake birminghamalcitycouncil.org, its REST API answering."""
+    from tests.wordpress_site import WordPressSite
+
+    return WordPressSite(wp_server)
+
+
+@pytest.fixture
 def cfg(tmp_path, site) -> Settings:
     """Settings pointing at the fake site, with no delay between requests."""
     return Settings(

@@ -31,16 +31,33 @@ COMMITMENT_IDS = (
 )
 
 
-def birmingham_at(folder: Path, granicus_url: str, **changes) -> Path:
-    """Birmingham's jurisdiction file with its Granicus source at `granicus_url` (the
-    fixture site), written into `folder`; `changes` replace top-level fields."""
+def birmingham_at(
+    folder: Path,
+    granicus_url: str | None,
+    *,
+    wordpress_url: str | None = None,
+    wordpress: dict | None = None,
+    **changes,
+) -> Path:
+    """Birmingham's jurisdiction file with its sources at fixture sites, written into `folder`:
+    Granicus at `granicus_url`, the council's WordPress site at `wordpress_url` (its entry's
+    fields changed by `wordpress`); a source without a URL is left out, so that no test reaches
+    the real site. `changes` replace top-level fields."""
     data = yaml.safe_load(JURISDICTION_FILE.read_text(encoding="utf-8"))
     data["catalogue"] = str(COMMITMENTS_FILE)
     data["curated"] = str(CURATED_FILE)
-    (granicus,) = (s for s in data["sources"] if s["kind"] == "granicus")
-    granicus["base_url"] = granicus_url
-    # The fixture page keeps the real site's protocol-relative video links.
-    granicus["hosts"] = ["bhamal.granicus.com"]
+    sources = []
+    for source in data["sources"]:
+        if source["kind"] == "granicus" and granicus_url:
+            source["base_url"] = granicus_url
+            # The fixture page keeps the real site's protocol-relative video links.
+            source["hosts"] = ["bhamal.granicus.com"]
+            sources.append(source)
+        elif source["kind"] == "wordpress" and wordpress_url:
+            source["base_url"] = wordpress_url
+            source.update(wordpress or {})
+            sources.append(source)
+    data["sources"] = sources
     data.update(changes)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "jurisdiction.yaml"

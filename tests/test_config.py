@@ -11,12 +11,18 @@ def test_defaults_serve_locally_with_embedded_data_dir():
     s = Settings.from_env({})
     assert (s.host, s.port) == ("127.0.0.1", 5000)
     assert s.db_path == s.data_dir / "tracker.db"
-    (granicus,) = s.place.sources
+    granicus, site = s.place.sources  # Granicus first: it leads where both list a meeting
     assert (granicus.kind, granicus.url, granicus.options["view_id"]) == (
         "granicus",
         "https://bhamal.granicus.com",
         2,
     )
+    assert (site.id, site.kind, site.url) == (
+        "council-site",
+        "wordpress",
+        "https://www.birminghamalcitycouncil.org",
+    )
+    assert site.options["body"] == granicus.options["body"]  # one body name on both sites
     assert str(s.tz) == "America/Chicago"
     assert s.request_delay == 1.0
 

@@ -154,6 +154,17 @@ def test_html_drops_scripts_styles_and_nav():
     assert result.pages == ["Agenda\nItem 30 – Resolution declaring a welcoming city\nAdopted"]
 
 
+def test_html_drops_the_site_header_footer_and_sidebar():
+    body = b"""<html><body><header role="banner"><p>Birmingham City Council</p></header>
+    <article><header class="entry-header"><h1>Council Adopts the Budget</h1></header>
+    <p>The budget takes effect on July 1.</p></article>
+    <aside class="widget-area"><ul><li>Sanctuary City Resolution</li></ul></aside>
+    <div role="complementary">Recent posts</div>
+    <footer role="contentinfo">710 North 20th Street</footer></body></html>"""
+    result = extract(body, "text/html")
+    assert result.pages == ["Council Adopts the Budget\nThe budget takes effect on July 1."]
+
+
 def test_html_table_rows_are_lines():
     body = b"<table><tr><td>Item 1</td><td>Approved</td></tr><tr><td>Item 2</td></tr></table>"
     assert extract(body, "text/html").pages == ["Item 1\tApproved\nItem 2"]

@@ -6,6 +6,8 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from tests.granicus_site import AGENDA_IDS, FIXTURES, ITEMS, MINUTES_IDS, agenda_pdf
 from tests.pdfs import make_pdf
 from tracker.cli import main
@@ -331,3 +333,113 @@ def test_a_meeting_moved_to_another_day_stays_apart_from_a_new_one_on_its_old_da
         "1234",
         "1240",
     }
+
+
+def _record(
+    source_ref: dict,
+    on,
+    title="Regular City Council Meeting",
+    body="City Council",
+    time="09:30",
+    hidden=False,
+    same_as=None,
+):
+    from scrapers.source import Meeting
+
+    return Meeting(
+        key=f"{on.isoformat()}-{title.lower().replace(' ', '-')}",
+        title=title,
+        name=title,
+        body=body,
+        date=on,
+        time=time,
+        status="passed",
+        refs=source_ref,
+        same_as=same_as or {},
+        hidden=hidden,
+    )
+
+
+@pytest.fixture
+def two_sources(database):
+    from tracker.scrape import _ensure_source
+
+    for sid in ("granicus", "council-site"):
+        source = type("S", (), {"id": sid, "name": sid, "base_url": "http://127.0.0.1"})
+        _ensure_source(database, source, [])
+    return database, {"granicus": 0, "council-site": 1}
+
+
+def test_another_sources_meeting_of_the_same_day_and_body_is_joined(two_sources):
+    from datetime import date as day
+
+    from tracker.scrape import _upsert_meeting
+
+    db, ranks = two_sources
+    on = day(2021, 2, 16)
+    site = _upsert_meeting(
+        db,
+        "council-site",
+        _record({"wp_id": "9101"}, on, "Birmingham City Council Meeting", time=None),
+        ranks,
+    )
+    granicus = _upsert_meeting(db, "granicus", _record({"clip_id": "2101"}, on), ranks)
+    assert granicus == site  # one meeting, and Granicus (listed first) now leads it
+    row = db["meetings"].get(site)
+    assert (row["source_id"], row["title"], row["time"]) == (
+        "granicus",
+        "Regular City Council Meeting",
+        "09:30",
+    )
+    again = _upsert_meeting(
+        db, "council-site", _record({"wp_id": "9101"}, on, "Birmingham City Council Meeting"), ranks
+    )
+    assert again == site and db["meetings"].get(site)["title"] == "Regular City Council Meeting"
+
+
+def test_a_committee_a_test_clip_and_a_second_meeting_of_the_day_stay_apart(two_sources):
+    from datetime import date as day
+
+    from tracker.scrape import _upsert_meeting
+
+    db, ranks = two_sources
+    on = day(2021, 2, 16)
+    council = _upsert_meeting(db, "granicus", _record({"clip_id": "2101"}, on), ranks)
+    committee = _upsert_meeting(
+        db, "council-site",
+        _record({"wp_id": "9098"}, on, "Public Safety Committee", "Public Safety Committee"),
+        ranks,
+    )  # fmt: skip
+    clip = _upsert_meeting(db, "council-site", _record({"wp_id": "1"}, on, hidden=True), ranks)
+    joined = _upsert_meeting(db, "council-site", _record({"wp_id": "9101"}, on), ranks)
+    second = _upsert_meeting(
+        db,
+        "council-site",
+        _record({"wp_id": "9102"}, on, "Special Called Meeting of the Council"),
+        ranks,
+    )
+    evening = _upsert_meeting(db, "granicus", _record({"clip_id": "2102"}, on, time="18:00"), ranks)
+    assert joined == council
+    assert len({council, committee, clip, second, evening}) == 5
+
+
+def test_an_explicit_link_joins_whatever_the_day_and_body(two_sources):
+    from datetime import date as day
+
+    from tracker.scrape import _upsert_meeting
+
+    db, ranks = two_sources
+    granicus = _upsert_meeting(
+        db, "granicus",
+        _record({"clip_id": "2105"}, day(2021, 3, 2), "Budget and Finance Committee",
+                "Budget and Finance Committee"),
+        ranks,
+    )  # fmt: skip
+    site = _upsert_meeting(
+        db, "council-site",
+        _record({"wp_id": "9120"}, day(2021, 3, 2), "Budget & Finance Committee Meeting",
+                "Budget & Finance Committee", same_as={"clip_id": "2105"}),
+        ranks,
+    )  # fmt: skip
+    assert site == granicus
+    assert db["meetings"].get(site)["body"] == "Budget and Finance Committee"

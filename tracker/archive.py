@@ -100,6 +100,8 @@ def record(
                 "last_modified": last_modified,
                 "url": url,
                 "final_url": final_url or url,
+                # The same bytes from another source: the copy is now the one it fetched.
+                "source_id": source_id or previous["source_id"],
             },
         )
         return Stored(previous["id"], "same")

@@ -303,8 +303,10 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 # The newest version of a document of the same meeting and kind (for `documents d`): older
 # versions stay archived and listed, but items, votes and matches come from the current one.
+# A document of no meeting (a press release) is its own chain, by its address.
 CURRENT_DOCUMENT = """d.version = (select max(d2.version) from documents d2
-                  where d2.meeting_id is d.meeting_id and d2.kind = d.kind)"""
+                  where d2.meeting_id is d.meeting_id and d2.kind = d.kind
+                    and (d.meeting_id is not null or d2.url = d.url))"""
 
 
 def data_version(conn) -> int:

@@ -83,8 +83,9 @@ def newer_version(db: sqlite_utils.Database, doc: dict) -> list[dict]:
     """The newest version of the same meeting's document of this kind, if this is not it."""
     return list(
         db.query(
-            """select sha256, version from documents where meeting_id = ? and kind = ?
+            """select sha256, version from documents where meeting_id is ? and kind = ?
+               and (meeting_id is not null or url = ?)
                and version > ? order by version desc limit 1""",
-            [doc["meeting_id"], doc["kind"], doc["version"]],
+            [doc["meeting_id"], doc["kind"], doc["url"], doc["version"]],
         )
     )

@@ -44,6 +44,14 @@ join meetings m on m.id = d.meeting_id
 where d.kind = 'minutes' and m.hidden = 0 and {CURRENT_DOCUMENT}
 """
 
+# Pages of the newest version of each press release (a document of no meeting, dated itself).
+CURRENT_PRESS_RELEASE_PAGES = f"""
+select p.id, p.text, p.page, p.document_id, d.sha256, d.final_url, d.date, d.title
+from pages p
+join documents d on d.id = p.document_id
+where d.kind = '{DocumentKind.PRESS_RELEASE}' and d.meeting_id is null and {CURRENT_DOCUMENT}
+"""
+
 
 @dataclass
 class MatchReport:
@@ -77,7 +85,8 @@ def _recall(db: sqlite_utils.Database, table: str, matcher: Matcher, ids: list[s
 
 
 def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
-    """Re-run matching over every current agenda item and minutes page; idempotent."""
+    """Re-run matching over every current agenda item, minutes page and press release;
+    idempotent."""
     started = time.perf_counter()
     commitments = load_commitments(commitments_path)
     with db.atomic():  # the catalogue the rules come from; records any rule change
@@ -111,6 +120,17 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
                 item_id=None,
                 sha=shas[cand.commitment_id],
                 title=f"Minutes p. {row['page']}, {row['title']}",
+            )
+    for row in db.query(CURRENT_PRESS_RELEASE_PAGES):
+        if row["id"] not in page_ids:
+            continue
+        for cand in matcher.match_passages(row["text"] or ""):
+            proposals[(cand.commitment_id, f"page:{row['id']}")] = _candidate_row(
+                cand,
+                row,
+                item_id=None,
+                sha=shas[cand.commitment_id],
+                title=f"Press release, {row['title'] or row['final_url']}",
             )
     report.proposed = len(proposals)
 

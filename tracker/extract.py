@@ -72,7 +72,10 @@ HTML_LEADING_TAGS = (
     b"<!--",
 )
 TAG_NAME_ENDS = (b" ", b">", b"\t", b"\n", b"\r", b"/")
-HTML_DROP_TAGS = frozenset({"script", "style", "nav", "noscript", "template"})
+HTML_DROP_TAGS = frozenset({"script", "style", "nav", "noscript", "template", "aside"})
+# A site's header, footer and sidebar repeat on every page it has: their words ("Sanctuary City
+# Resolution" in a list of recent posts) would make every page match.
+HTML_DROP_ROLES = frozenset({"banner", "contentinfo", "complementary", "navigation", "search"})
 HTML_BLOCK_TAGS = frozenset(
     {
         "address", "article", "aside", "blockquote", "caption", "dd", "details", "dialog",
@@ -335,7 +338,7 @@ def _html_text(root: Tag) -> str:
                 chunks.append(re.sub(r"\s+", " ", node))
         elif isinstance(node, Tag):
             name = node.name
-            if name in HTML_DROP_TAGS:
+            if name in HTML_DROP_TAGS or node.get("role") in HTML_DROP_ROLES:
                 continue
             if name == "br":
                 chunks.append("\n")

@@ -123,13 +123,17 @@ def source_health(db, source: dict) -> dict:
     counts = next(
         db.query(
             """select
-                 (select count(*) from meetings where source_id = :s) as meetings,
-                 (select count(*) from documents d join meetings m on m.id = d.meeting_id
-                   where m.source_id = :s) as documents,
+                 (select count(*) from meetings m where m.source_id = :s
+                   or exists(select 1 from meeting_refs r
+                             where r.meeting_id = m.id and r.source_id = :s)) as meetings,
+                 (select count(*) from documents d left join meetings m on m.id = d.meeting_id
+                   where coalesce(d.source_id, m.source_id) = :s) as documents,
                  (select count(*) from pages p join documents d on d.id = p.document_id
-                   join meetings m on m.id = d.meeting_id where m.source_id = :s) as pages,
-                 (select count(*) from items i join meetings m on m.id = i.meeting_id
-                   where m.source_id = :s) as agenda_items""",
+                   left join meetings m on m.id = d.meeting_id
+                   where coalesce(d.source_id, m.source_id) = :s) as pages,
+                 (select count(*) from items i join documents d on d.id = i.document_id
+                   left join meetings m on m.id = d.meeting_id
+                   where coalesce(d.source_id, m.source_id) = :s) as agenda_items""",
             {"s": sid},
         )
     )
@@ -157,7 +161,8 @@ def curated_counts(db) -> dict:
                  (select count(*) from status_events where curated_key is null)
                    as editor_statuses,
                  (select count(*) from evidence where kind = 'manual') as manual_evidence,
-                 (select count(*) from documents where meeting_id is null) as manual_documents"""
+                 (select count(*) from documents where meeting_id is null and kind = 'manual')
+                   as manual_documents"""
         )
     )
 

@@ -177,3 +177,15 @@ def recent_changes(
         )
     )
     return rows
+
+
+def press_releases_on(db: sqlite_utils.Database, day: str) -> list[dict]:
+    """The council's press releases of a meeting's day (the newest version of each)."""
+    return list(
+        db.query(
+            f"""select d.* from documents d
+                where d.kind = 'press-release' and d.meeting_id is null and d.date = ?
+                  and {CURRENT_DOCUMENT} order by d.title, d.id""",
+            [day],
+        )
+    )

@@ -4,6 +4,11 @@ Sources (`scrapers/`) only parse; this module owns the loop, the meetings table 
 of what to fetch, and knows no platform. An unchanged site costs its listing pages plus a
 conditional GET per upcoming document: documents of past meetings already archived, and read,
 are not asked for again.
+
+A meeting two sources list is one meeting: the record of one source joins the stored meeting of
+another by an explicit link (`Meeting.same_as`) or by the same day and body. The source listed
+first in the jurisdiction file leads: its title and status stand, and its agenda or minutes are
+kept over another source's copy; the others add what it lacks.
 """
 
 from __future__ import annotations
@@ -102,10 +107,11 @@ def scrape_source(
 ) -> Run:
     run = Run(db, RunKind.SCRAPE, src.id, job=job)
     hosts = src.hosts() | set(settings.allowed_hosts)
+    ranks = {c.id: i for i, c in enumerate(settings.place.sources)}
     with PoliteClient.from_settings(settings, hosts) as client:
         try:
             failed = _scrape(
-                db, settings, client, src, run, since, refresh, upcoming_only, progress
+                db, settings, client, src, run, since, refresh, upcoming_only, progress, ranks
             )
         except Exception as exc:  # a bug must still close the run, as failed, and say why
             logger.exception("scrape of %s crashed", src.id)
@@ -131,7 +137,9 @@ def scrape_source(
     return run
 
 
-def _scrape(db, settings, client, src, run, since, refresh, upcoming_only, progress) -> str | None:
+def _scrape(
+    db, settings, client, src, run, since, refresh, upcoming_only, progress, ranks
+) -> str | None:
     """Return why the run failed, or None; a failed document goes on the run, the loop goes on."""
     listing, first_url, failed = _read_listings(db, client, src, run)
     if failed:
@@ -146,13 +154,16 @@ def _scrape(db, settings, client, src, run, since, refresh, upcoming_only, progr
         return failed
     _ensure_source(db, src, listing.sections)
     with db.atomic():
-        meeting_ids = [_upsert_meeting(db, src.id, m) for m in meetings]
+        meeting_ids = [_upsert_meeting(db, src.id, m, ranks) for m in meetings]
 
     todo: list[tuple[str | None, DocumentLink, bool]] = []
+    today = date.today()
     for meeting_id, meeting in zip(meeting_ids, meetings, strict=True):
         if since and meeting.date < since:
             continue
-        passed = meeting.status == MeetingStatus.PASSED
+        passed = meeting.status == MeetingStatus.PASSED or (
+            meeting.status == MeetingStatus.CANCELLED and meeting.date < today
+        )
         if upcoming_only and passed:
             continue
         todo.extend((meeting_id, link, passed) for link in meeting.documents)
@@ -162,6 +173,9 @@ def _scrape(db, settings, client, src, run, since, refresh, upcoming_only, progr
     show = sys.stderr.isatty() if progress is None else progress
     for meeting_id, link, settled in tqdm(todo, desc="documents", unit="doc", disable=not show):
         latest = archive.latest_version(db, meeting_id, link.kind, link.url)
+        if meeting_id and latest and _outranks(latest["source_id"], src.id, ranks):
+            # The meeting's agenda (or minutes) already comes from a source that leads.
+            continue
         if (
             latest
             and not refresh
@@ -187,11 +201,15 @@ def _read_listings(db, client, src: Source, run: Run) -> tuple[Listing, str, str
     whole = Listing()
     first_url = src.start()[0][0]
     queue: list[Follow] = []
+    # Pages read so far; an alternative that was not tried may still be followed (a source
+    # that finds its API answering HTML follows its HTML listing instead).
+    seen: set[str] = set()
     for alternatives in src.start():
         page, reasons = None, []
         for url in alternatives:
             try:
                 page = _page(client, url)
+                seen.update((url, page.url))
                 break
             except FetchError as exc:
                 reasons.append(exc.reason)
@@ -199,7 +217,6 @@ def _read_listings(db, client, src: Source, run: Run) -> tuple[Listing, str, str
             run.error(alternatives[0], "; ".join(reasons))
             return whole, first_url, f"listing unavailable: {'; '.join(reasons)}"
         queue.extend(_add(whole, src.parse(page)))
-    seen = {alt for alts in src.start() for alt in alts}
     while queue:
         follow = queue.pop(0)
         if follow.url in seen or _known_past(db, src.id, follow):
@@ -239,17 +256,18 @@ def _add(whole: Listing, part: Listing) -> list[Follow]:
 
 
 def _known_past(db, source_id: str, follow: Follow) -> bool:
-    """A page about a past meeting we already hold documents of: nothing new to read there."""
-    if not follow.ref or not follow.date or follow.date >= date.today():
+    """A page about a past meeting whose stored record already carries the page's ref (a
+    source gives it once the page has nothing more to give): nothing new to read there."""
+    today = date.today().isoformat()
+    if not follow.ref or (follow.date and follow.date.isoformat() >= today):
         return False
     name, value = follow.ref
-    return bool(
-        db.execute(
-            """select 1 from meeting_refs r join documents d on d.meeting_id = r.meeting_id
-               where r.source_id = ? and r.name = ? and r.value = ? limit 1""",
-            [source_id, name, value],
-        ).fetchone()
-    )
+    row = db.execute(
+        """select m.date from meeting_refs r join meetings m on m.id = r.meeting_id
+           where r.source_id = ? and r.name = ? and r.value = ? limit 1""",
+        [source_id, name, value],
+    ).fetchone()
+    return bool(row) and row[0] < today
 
 
 def _merge(meetings: list[Meeting]) -> list[Meeting]:
@@ -269,14 +287,29 @@ def _merge(meetings: list[Meeting]) -> list[Meeting]:
     return out
 
 
+# When two pages describe one meeting, the status that says more wins (a listing shows a
+# meeting as tentative, its own page with an agenda as confirmed).
+_STATUS_WEIGHT = {
+    MeetingStatus.TENTATIVE: 0,
+    MeetingStatus.CONFIRMED: 1,
+    MeetingStatus.PASSED: 2,
+    MeetingStatus.CANCELLED: 3,
+}
+
+
 def _combine(a: Meeting, b: Meeting) -> Meeting:
     from dataclasses import replace
 
-    docs = a.documents + tuple(d for d in b.documents if d.url not in {x.url for x in a.documents})
+    kinds = {x.kind for x in a.documents}
+    urls = {x.url for x in a.documents}
+    docs = a.documents + tuple(d for d in b.documents if d.url not in urls and d.kind not in kinds)
+    status = max(a.status, b.status, key=lambda s: _STATUS_WEIGHT.get(s, 0))
     return replace(
         a,
         refs={**b.refs, **a.refs},
+        same_as={**b.same_as, **a.same_as},
         documents=docs,
+        status=status,
         time=a.time or b.time,
         video_url=a.video_url or b.video_url,
         duration_minutes=a.duration_minutes or b.duration_minutes,
@@ -291,6 +324,11 @@ def _check_listing(db, src: Source, listing: Listing, meetings: list[Meeting], u
         return (
             f"layout changed? {url} yielded no meetings ({why}); "
             f"{known} meetings known before are kept"
+        )
+    if listing.layout:  # format drift anywhere: store nothing from a page we misread
+        return (
+            f"{'; '.join(listing.layout)}; nothing was changed "
+            f"({known} meetings known before are kept)"
         )
     row = db["sources"].get(src.id) if db["sources"].count_where("id = ?", [src.id]) else {}
     before = json.loads(row.get("sections") or "[]")
@@ -357,10 +395,25 @@ def _ensure_source(db: sqlite_utils.Database, src: Source, sections: list[str]) 
     )
 
 
+def _rank(ranks: dict[str, int], source_id: str | None) -> int:
+    return ranks.get(source_id or "", len(ranks))
+
+
+def _outranks(other: str | None, source_id: str, ranks: dict[str, int]) -> bool:
+    """Whether `other` is another source listed before this one in the jurisdiction file."""
+    return bool(other) and other != source_id and _rank(ranks, other) < _rank(ranks, source_id)
+
+
+# Two sightings of one meeting on two sites start within this many minutes of each other (the
+# listed time and the agenda's disagree by half an hour); further apart, they are two meetings.
+SAME_MEETING_MINUTES = 180
+
+
 def _existing_id(db: sqlite_utils.Database, source_id: str, m: Meeting) -> str | None:
-    """The stored meeting this record is: one with any of its refs, else the same key, but
-    only when that row's refs do not name another meeting (a meeting moved to another day,
-    and a new one posted in its place, stay two meetings)."""
+    """The stored meeting this record is: one with any of its refs; else one another source
+    holds that the record links to (`same_as`), or that has the same day and body and none of
+    this source's refs; else the same key, but only when that row's refs do not name another
+    meeting (a meeting moved to another day, and a new one posted in its place, stay two)."""
     for name, value in m.refs.items():
         row = db.execute(
             "select meeting_id from meeting_refs where source_id = ? and name = ? and value = ?",
@@ -368,6 +421,16 @@ def _existing_id(db: sqlite_utils.Database, source_id: str, m: Meeting) -> str |
         ).fetchone()
         if row:
             return row[0]
+    for name, value in m.same_as.items():
+        row = db.execute(
+            """select meeting_id from meeting_refs where source_id != ? and name = ? and value = ?
+               order by meeting_id limit 1""",
+            [source_id, name, value],
+        ).fetchone()
+        if row:
+            return row[0]
+    if not m.hidden and (other := _same_day_and_body(db, source_id, m)):
+        return other
     suffix = 1
     while True:
         key = m.key if suffix == 1 else f"{m.key}-x{suffix}"
@@ -379,33 +442,85 @@ def _existing_id(db: sqlite_utils.Database, source_id: str, m: Meeting) -> str |
                 "select source_id, name, value from meeting_refs where meeting_id = ?", [key]
             )
         }
+        # Another source's meeting is joined by key as by day and body: never by a test clip,
+        # nor at another time of the day.
+        if theirs and all(sid != source_id for sid, _ in theirs):
+            time = db["meetings"].get(key)["time"]
+            if m.hidden or not _same_time(m.time, time):
+                suffix += 1
+                continue
         if all(theirs.get((source_id, n), v) == v for n, v in m.refs.items()):
             return key
         suffix += 1
 
 
-def _upsert_meeting(db: sqlite_utils.Database, source_id: str, m: Meeting) -> str:
+def _same_day_and_body(db: sqlite_utils.Database, source_id: str, m: Meeting) -> str | None:
+    """Another source's meeting on the same day, of the same body (the council and a committee
+    meeting the same day stay apart), not yet joined by any record of this source."""
+    rows = db.execute(
+        """select m.id, m.time from meetings m
+           where m.date = ? and lower(m.body) = lower(?) and m.source_id != ?
+             and not exists (select 1 from meeting_refs r
+                             where r.meeting_id = m.id and r.source_id = ?)
+           order by m.hidden, m.id""",
+        [m.date.isoformat(), m.body.strip(), source_id, source_id],
+    ).fetchall()
+    return next((meeting_id for meeting_id, time in rows if _same_time(m.time, time)), None)
+
+
+def _same_time(a: str | None, b: str | None) -> bool:
+    """Start times that may be one meeting's (either unknown, or close enough)."""
+    return not (a and b) or abs(_minutes(a) - _minutes(b)) <= SAME_MEETING_MINUTES
+
+
+def _minutes(hh_mm: str) -> int:
+    try:
+        hours, minutes = hh_mm.split(":")
+        return int(hours) * 60 + int(minutes)
+    except ValueError:
+        return 0
+
+
+def _upsert_meeting(
+    db: sqlite_utils.Database, source_id: str, m: Meeting, ranks: dict[str, int] | None = None
+) -> str:
+    """Store a record as a meeting. The meeting's source (its first) keeps its fields unless
+    this source is listed before it; another source only fills what is missing."""
+    ranks = ranks or {}
     meeting_id = _existing_id(db, source_id, m)
     now = utcnow()
     old = (
         db["meetings"].get(meeting_id) if db["meetings"].count_where("id = ?", [meeting_id]) else {}
     )
-    row = {
-        "id": meeting_id,
-        "source_id": old.get("source_id") or source_id,
-        "title": m.title,
-        "body": m.body,
-        "date": m.date.isoformat(),
-        "time": m.time or old.get("time"),
-        "status": m.status,
-        "hidden": int(m.hidden),
-        "hidden_reason": m.hidden_reason,
-        "duration_minutes": m.duration_minutes or old.get("duration_minutes"),
-        "video_url": m.video_url or old.get("video_url"),
-        "first_seen": old.get("first_seen") or now,
-        "last_seen": now,
-    }
-    db["meetings"].upsert(row, pk="id")
+    owner = old.get("source_id")
+    leads = not owner or owner == source_id or _outranks(source_id, owner, ranks)
+    if leads:
+        row = {
+            "id": meeting_id,
+            "source_id": source_id,
+            "title": m.title,
+            "body": m.body,
+            "date": m.date.isoformat(),
+            "time": m.time or old.get("time"),
+            "status": m.status,
+            "hidden": int(m.hidden),
+            "hidden_reason": m.hidden_reason,
+            "duration_minutes": m.duration_minutes or old.get("duration_minutes"),
+            "video_url": m.video_url or old.get("video_url"),
+            "first_seen": old.get("first_seen") or now,
+            "last_seen": now,
+        }
+        db["meetings"].upsert(row, pk="id")
+    else:
+        db["meetings"].update(
+            meeting_id,
+            {
+                "time": old.get("time") or m.time,
+                "duration_minutes": old.get("duration_minutes") or m.duration_minutes,
+                "video_url": old.get("video_url") or m.video_url,
+                "last_seen": now,
+            },
+        )
     for name, value in m.refs.items():
         db.execute(
             """insert or ignore into meeting_refs (source_id, name, value, meeting_id)

@@ -22,7 +22,8 @@ where items_fts match :q and m.hidden = 0 and {CURRENT_DOCUMENT}
        select 1 from evidence e where e.item_id = i.id and e.commitment_id = :commitment
        and e.review_state != 'rejected'))
 union all
-select 'page', p.id, m.id, m.date, m.title, d.sha256, d.kind, p.page, null,
+select 'page', p.id, m.id, coalesce(m.date, d.date), coalesce(m.title, d.title), d.sha256,
+       d.kind, p.page, null,
        snippet(pages_fts, 0, :open, :close, '…', 24)
 from pages_fts join pages p on p.rowid = pages_fts.rowid
 join documents d on d.id = p.document_id
@@ -31,7 +32,8 @@ where pages_fts match :q and coalesce(m.hidden, 0) = 0 and {CURRENT_DOCUMENT}
   -- an agenda page is left out when one of its items is already a result
   and not exists(select 1 from items i2 where i2.document_id = p.document_id
        and i2.page = p.page and i2.id in (select rowid from items_fts where items_fts match :q))
-  and (:from is null or m.date >= :from) and (:to is null or m.date <= :to)
+  and (:from is null or coalesce(m.date, d.date) >= :from)
+  and (:to is null or coalesce(m.date, d.date) <= :to)
   and (:commitment is null or exists(
        select 1 from evidence e where e.document_id = p.document_id and e.page = p.page
        and e.commitment_id = :commitment and e.review_state != 'rejected'))

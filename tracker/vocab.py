@@ -56,6 +56,7 @@ class DocumentKind(StrEnum):
     AGENDA = "agenda"
     MINUTES = "minutes"
     MANUAL = "manual"
+    PRESS_RELEASE = "press-release"  # a council web page of no meeting, archived as HTML
 
 
 class Extract(StrEnum):

@@ -62,6 +62,7 @@ DOCUMENT_KINDS = {
     "agenda": lazy_gettext("Agenda"),
     "minutes": lazy_gettext("Minutes"),
     "manual": lazy_gettext("Added by an editor"),
+    "press-release": lazy_gettext("Press release"),
 }
 CHANGE_LABELS = {
     ("any", "added"): lazy_gettext("Phrases added:"),
@@ -181,7 +182,10 @@ def sources():
     stored = stored_sources(db)
     # Every configured source, scraped yet or not, then any no longer configured.
     rows = [
-        stored.get(c.id) or {"id": c.id, "name": c.name, "base_url": c.url, "kind": c.kind}
+        {
+            **(stored.get(c.id) or {"id": c.id, "name": c.name, "base_url": c.url, "kind": c.kind}),
+            "documents": [str(d) for d in c.documents],
+        }
         for c in settings.place.sources
     ]
     rows += [r for i, r in sorted(stored.items()) if settings.place.source(i) is None]

@@ -45,6 +45,7 @@ KIND_LABELS = {
     "agenda": lazy_gettext("Agenda"),
     "minutes": lazy_gettext("Minutes"),
     "manual": lazy_gettext("Document added by an editor"),
+    "press-release": lazy_gettext("Press release"),
 }
 FLAG_LABELS = {
     "consent": lazy_gettext("Consent agenda"),
@@ -124,6 +125,7 @@ def meeting(meeting_id: str):
         m=row,
         place=meeting_place(row),
         documents=meeting_documents(db, meeting_id),
+        press_releases=meetings_mod.press_releases_on(db, row["date"]),
         items=items,
         other_votes=[v for v in votes if v["item_id"] not in item_ids],
     )
