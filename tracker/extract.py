@@ -278,13 +278,13 @@ def _extract_pdf(data: bytes, limits: Limits) -> Extraction:
             return _pdf_open_error(exc, truncated)
         try:
             total = len(document)
-            pages, unreadable, cut = _pdf_pages(document, limits)
+            pages, unreadable, cut, full = _pdf_pages(document, limits)
         finally:
             document.close()
 
     count = len(pages)
     empty = [number for number, text in enumerate(pages, start=1) if not text]
-    notes = _cap_notes(pages, total, cut, limits)
+    notes = _cap_notes(count, total, cut, full, limits)
     if count == 0:
         return Extraction("broken", [], "the PDF has no pages", "pdf")
     if unreadable:
@@ -304,13 +304,12 @@ def _extract_pdf(data: bytes, limits: Limits) -> Extraction:
     return Extraction("ok", pages, None, "pdf")
 
 
-def _cap_notes(pages: list[str], total: int, cut: list[int], limits: Limits) -> list[str]:
+def _cap_notes(count: int, total: int, cut: list[int], full: bool, limits: Limits) -> list[str]:
     """Why a PDF's text is incomplete although every page read was readable."""
     notes = []
     if cut:
         notes.append(f"text of page(s) {_numbers(cut)} cut at {limits.max_page_chars:,} characters")
-    count = len(pages)
-    if sum(len(text) for text in pages) >= limits.max_document_chars:
+    if full:
         note = f"text cut at {limits.max_document_chars:,} characters (document limit)"
         if count < total:
             note += f", on page {count:,} of {total:,}"
@@ -338,11 +337,11 @@ def _pdf_open_error(exc: pdfium.PdfiumError, truncated: bool) -> Extraction:
 
 def _pdf_pages(
     document: pdfium.PdfDocument, limits: Limits
-) -> tuple[list[str], list[int], list[int]]:
-    """Text of the pages read ("" for none), and the 1-based numbers of pages PDFium could not
-    load and of pages whose text was cut at the page limit.
+) -> tuple[list[str], list[int], list[int], bool]:
+    """Text of the pages read ("" for none), the 1-based numbers of pages PDFium could not load
+    and of pages whose text was cut at the page limit, and whether the document limit was hit.
 
-    Stops at `limits.max_pages` pages, or once `limits.max_document_chars` are reached.
+    Stops at `limits.max_pages` pages, or once `limits.max_document_chars` are read.
     """
     pages: list[str] = []
     unreadable: list[int] = []
@@ -370,10 +369,10 @@ def _pdf_pages(
             page.close()
         if not whole and budget >= limits.max_page_chars:
             cut.append(index + 1)  # the page limit cut it, not the end of the document budget
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
         budget -= len(text)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
         pages.append(text if text.strip() else "")
-    return pages, unreadable, cut
+    return pages, unreadable, cut, budget <= 0
 
 
 def _page_text(textpage: pdfium.PdfTextPage, cap: int) -> tuple[str, bool]:
@@ -717,6 +716,10 @@ _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def _serve(memory: int) -> int:
     """The child's loop: read a document, extract it within the limits, reply; until EOF."""
+    # Never above a limit the parent already runs under (raising it would fail).
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        memory = min(memory, hard)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     # A PDFium abort must not leave a 1 GB core file behind.
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
