@@ -1,6 +1,7 @@
 """Tests for the limits of tracker/extract.py: hostile documents cost one failed document.
 
-Small limits (300 MB, a few seconds) keep these fast; the defaults are checked once.
+Small limits (300 MB, a few seconds) keep these fast; the defaults are checked once. Time bounds
+are loose (a busy CI machine): without the limits these documents never finish, or kill pytest.
 """
 
 import io
@@ -61,7 +62,7 @@ def test_deflate_bomb_fails_at_the_memory_limit_and_the_parent_survives(bomb):
     before = _parent_peak_mb()
     start = time.monotonic()
     result = extract(bomb, "application/pdf", "bomb.pdf", limits=SMALL_MEMORY)
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 15
     assert result == Extraction("broken", [], "extraction exceeded 300 MB memory limit", "pdf")
     # In process, this file took PDFium past 7 GB; the parent must not grow with it.
     assert _parent_peak_mb() - before < 50
@@ -71,7 +72,7 @@ def test_deflate_bomb_fails_at_the_memory_limit_and_the_parent_survives(bomb):
 def test_deflate_bomb_under_the_default_limits(bomb):
     start = time.monotonic()
     result = extract(bomb, "application/pdf")
-    assert time.monotonic() - start < 15
+    assert time.monotonic() - start < 30
     assert (result.status, result.error) == ("broken", "extraction exceeded 1 GB memory limit")
 
 
@@ -90,7 +91,7 @@ def test_slow_document_is_killed_at_the_time_limit():
     data = make_many_pages_pdf(20_000, lines_content(LINE, 200))
     start = time.monotonic()
     result = extract(data, limits=Limits(seconds=1, max_pages=20_000))
-    assert time.monotonic() - start < 3
+    assert time.monotonic() - start < 5
     assert result == Extraction("broken", [], "extraction exceeded 1 s time limit", "pdf")
     assert extract(make_pdf(AGENDA)).status == "ok"
 
@@ -99,7 +100,7 @@ def test_20000_page_pdf_is_read_up_to_the_page_limit():
     data = make_many_pages_pdf(20_000)
     start = time.monotonic()
     result = extract(data)
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 20
     assert (result.status, len(result.pages)) == ("partial", 2_000)
     assert result.error == "only the first 2,000 of 20,000 pages read (page limit)"
     assert result.pages[-1] == "Agenda item"
@@ -237,3 +238,22 @@ def test_stopped_worker_starts_again():
     stop_worker()
     assert extract_mod._WORKER.pid is None
     assert extract(make_pdf(AGENDA)).status == "ok"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'"not an object"',
+        b'{"status": "ok", "pages": "a string", "error": null, "kind": "pdf"}',
+        b'{"status": "hacked", "pages": [], "error": null, "kind": "pdf"}',
+        b'{"status": "ok", "pages": [1], "error": null, "kind": "pdf"}',
+        b'{"failure": "unheard of"}',
+        b"\xff",
+    ],
+)
+def test_a_malformed_reply_from_the_child_is_a_crash(body):
+    with pytest.raises(extract_mod._WorkerFailed) as failure:
+        extract_mod._parse_reply(body)
+    assert failure.value.reason == "crash"
+    assert failure.value.detail.startswith("it sent an unreadable reply")

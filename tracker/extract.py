@@ -531,9 +531,15 @@ class _Worker:
             self._reset()
         with self._lock:
             # A process that already served documents may have fragmented its address space:
-            # a memory failure there is retried once in a fresh process.
+            # a memory failure there is retried once in a fresh process, so that a document's
+            # result does not depend on the documents read before it.
             while True:
-                self._ensure(limits.memory_bytes)
+                try:
+                    self._ensure(limits.memory_bytes)
+                except OSError as exc:
+                    return _failed_extraction(
+                        kind, _WorkerFailed("crash", f"not started: {exc}"), limits
+                    )
                 fresh = self._served == 0
                 try:
                     return self._request(kind, data, content_type, limits)
@@ -541,22 +547,25 @@ class _Worker:
                     self._reap(kill=True)
                     if failure.reason == "memory" and not fresh:
                         continue
-                    return _limit_failure(kind, failure, limits)
+                    return _failed_extraction(kind, failure, limits)
 
     def stop(self) -> None:
-        with self._lock:
-            if self._proc is None:
+        # At exit another thread may be mid-document: do not wait for it, kill its child.
+        locked = self._lock.acquire(timeout=_STOP_SECONDS)
+        try:
+            proc = self._proc
+            if proc is None:
                 return
-            if self._proc.stdin:
+            if locked and proc.stdin:
                 try:
-                    self._proc.stdin.close()
-                except OSError:
+                    proc.stdin.close()  # the child's loop ends at EOF
+                    proc.wait(_STOP_SECONDS)
+                except (OSError, subprocess.TimeoutExpired):
                     pass
-            try:
-                self._proc.wait(_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass
             self._reap(kill=True)
+        finally:
+            if locked:
+                self._lock.release()
 
     def _ensure(self, memory: int) -> None:
         if self._proc is not None and self._proc.poll() is None and self._memory == memory:
@@ -613,22 +622,12 @@ class _Worker:
                 raise _WorkerFailed("crash", "its reply never ended")
         except EOFError:
             raise self._died() from None
-        try:
-            reply = json.loads(body)
-            self._served += 1
-            self.last_peak_rss = int(reply.get("peak_rss", 0))
-            if "failure" in reply:
-                raise _WorkerFailed(str(reply["failure"]), str(reply.get("detail", "")))
-            result = Extraction(
-                str(reply["status"]),
-                [str(text) for text in reply["pages"]],
-                None if reply["error"] is None else str(reply["error"]),
-                str(reply["kind"]),
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise _WorkerFailed("crash", f"an unreadable reply ({exc})") from None
-        if result.status not in STATUSES or result.kind not in KINDS:
-            raise _WorkerFailed("crash", "a reply with an unknown status")
+        self._served += 1
+        reply = _parse_reply(body)
+        self.last_peak_rss = reply["peak_rss"]
+        if "failure" in reply:
+            raise _WorkerFailed(reply["failure"], reply.get("detail", ""))
+        result = Extraction(reply["status"], reply["pages"], reply["error"], reply["kind"])
         if int(reply.get("vm_size", 0)) > self._memory // 2:
             self._reap(kill=False)  # fresh room for the next document
         return result
@@ -668,6 +667,34 @@ class _Worker:
         return proc.returncode
 
 
+def _parse_reply(body: bytes) -> dict:
+    """The child's reply, checked field by field: the child parses hostile files."""
+    try:
+        reply = json.loads(body)
+        if not isinstance(reply, dict):
+            raise ValueError("not an object")
+        reply.setdefault("vm_size", 0)
+        reply.setdefault("peak_rss", 0)
+        if not all(isinstance(reply[name], int) for name in ("vm_size", "peak_rss")):
+            raise ValueError("bad memory figures")
+        if "failure" in reply:
+            if reply["failure"] not in ("memory", "crash"):
+                raise ValueError("unknown failure")
+            reply["detail"] = str(reply.get("detail", ""))
+            return reply
+        pages, error = reply["pages"], reply["error"]
+        if (
+            reply["status"] not in STATUSES
+            or reply["kind"] not in KINDS
+            or not (error is None or isinstance(error, str))
+            or not (isinstance(pages, list) and all(isinstance(text, str) for text in pages))
+        ):
+            raise ValueError("bad extraction")
+    except (ValueError, KeyError, RecursionError) as exc:
+        raise _WorkerFailed("crash", f"it sent an unreadable reply ({exc})") from None
+    return reply
+
+
 def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
     """`size` bytes from a pipe, or None at the deadline; EOFError if the pipe closes."""
     chunks = bytearray()
@@ -684,7 +711,7 @@ def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
     return bytes(chunks)
 
 
-def _limit_failure(kind: str, failure: _WorkerFailed, limits: Limits) -> Extraction:
+def _failed_extraction(kind: str, failure: _WorkerFailed, limits: Limits) -> Extraction:
     if failure.reason == "memory":
         error = f"extraction exceeded {_size_text(limits.memory_bytes)} memory limit"
     elif failure.reason == "time":
