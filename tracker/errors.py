@@ -36,3 +36,7 @@ class LayoutChanged(TrackerError):
 
 class ScrapeLocked(TrackerError):
     """Another scrape is running."""
+
+
+class SearchTimeout(TrackerError):
+    """A search that ran past its time limit and was stopped."""
