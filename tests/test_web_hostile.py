@@ -8,6 +8,7 @@ import threading
 import time
 from contextlib import contextmanager
 
+import pytest
 from bs4 import BeautifulSoup
 
 from tests import test_web_records as records
@@ -151,3 +152,57 @@ def test_other_pages_answer_fast_while_long_searches_run(rec_settings):
 def test_the_capped_message_in_spanish(rec_client):
     soup = soup_of(rec_client.get("/es/search", query_string={"q": LONG_QUERY}))
     assert "se acortó" in soup.select_one(".search-capped").get_text()
+
+
+# --- 4. absolute links never come from the request's Host ----------------------------------
+
+HOST_PAGES = [
+    "/",
+    "/commitments/language-access",
+    "/commitments/language-access/as-of/2020-01-01",
+    "/es/commitments/language-access",
+    "/meetings",
+    "/methodology",
+    "/sources",
+]
+
+
+@pytest.mark.parametrize("path", HOST_PAGES)
+def test_a_forged_host_plants_nothing_on_the_page_everyone_gets(client, path):
+    forged = client.get(path, headers={"Host": "evil.example"})
+    normal = client.get(path)
+    assert forged.status_code == normal.status_code == 200
+    for response in (forged, normal):
+        assert b"evil.example" not in response.data
+        assert not any("evil.example" in v for _, v in response.headers)
+
+
+def test_absolute_links_default_to_the_served_address(client):
+    soup = soup_of(client.get("/commitments/language-access", headers={"Host": "evil.example"}))
+    canonical = soup.select_one("link[rel=canonical]")["href"]
+    assert canonical.startswith("http://127.0.0.1:5000/commitments/language-access/as-of/")
+    assert "http://127.0.0.1:5000/commitments/" in soup.get_text()  # the citations
+
+
+def test_absolute_links_use_the_public_url(settings):
+    from dataclasses import replace
+
+    app = create_app(
+        {
+            "SETTINGS": replace(settings, public_url="https://tracker.example.org/bham"),
+            "TESTING": True,
+        }
+    )
+    client = app.test_client()
+    soup = soup_of(client.get("/es/commitments/language-access", headers={"Host": "evil.example"}))
+    canonical = soup.select_one("link[rel=canonical]")["href"]
+    assert canonical.startswith("https://tracker.example.org/bham/es/commitments/language-access/")
+    assert "evil.example" not in str(soup)
+
+
+def test_the_default_base_url_is_host_and_port():
+    from tracker.config import Settings
+
+    assert Settings().base_url == "http://127.0.0.1:5000"
+    assert Settings(host="::1", port=8080).base_url == "http://[::1]:8080"
+    assert Settings(public_url="https://x.example").base_url == "https://x.example"

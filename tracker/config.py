@@ -54,6 +54,15 @@ class Settings:
     secret_key: str = field(default="", repr=False)
 
     @property
+    def base_url(self) -> str:
+        """Where the site's `/` is, for absolute links: TRACKER_PUBLIC_URL, else the address
+        `python run.py` listens on. Never the request's Host header, which anyone can forge."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
     def db_path(self) -> Path:
         return self.data_dir / "tracker.db"
 
