@@ -7,6 +7,7 @@ import http.client
 import threading
 import time
 from contextlib import contextmanager
+from datetime import date, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -91,19 +92,45 @@ def test_searches_beyond_the_concurrency_limit_are_told_to_retry_quickly(rec_set
 
 
 @contextmanager
-def waitress_server(app):
-    """The app served by waitress (8 threads, as `python run.py`) on 127.0.0.1."""
-    from waitress import create_server
+def waitress_server(settings):
+    """`python run.py serve` (waitress, 8 threads) on 127.0.0.1 over these settings' data."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "TRACKER_DATA_DIR": str(settings.data_dir),
+        "TRACKER_PORT": str(port),
+        "TRACKER_SCHEDULER": "off",
+    }
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "run.py", "serve"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        yield server.effective_port
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                timed_get(port, "/", 5)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield port
     finally:
-        server.close()
-        server.task_dispatcher.shutdown(timeout=5)
-        thread.join(5)
+        proc.terminate()
+        proc.wait(10)
 
 
 def timed_get(port: int, path: str, timeout: float) -> tuple[int, float]:
@@ -121,10 +148,8 @@ def timed_get(port: int, path: str, timeout: float) -> tuple[int, float]:
 def test_other_pages_answer_fast_while_long_searches_run(rec_settings):
     from urllib.parse import quote
 
-    app = create_app({"SETTINGS": rec_settings})
     long_search = "/search?q=" + quote(LONG_QUERY)
-    with waitress_server(app) as port:
-        timed_get(port, "/", 10)  # the first render fills the page cache
+    with waitress_server(rec_settings) as port:  # its first page view filled the page cache
         statuses: list[int] = []
 
         def searcher() -> None:
@@ -206,3 +231,132 @@ def test_the_default_base_url_is_host_and_port():
     assert Settings().base_url == "http://127.0.0.1:5000"
     assert Settings(host="::1", port=8080).base_url == "http://[::1]:8080"
     assert Settings(public_url="https://x.example").base_url == "https://x.example"
+
+
+# --- 9. the page cache is bounded, and keyed on what changes the page -----------------------
+
+
+def page_cache(app):
+    """The app's PageCache (its before_request hook's object)."""
+    return next(f.__self__ for f in app.before_request_funcs[None] if hasattr(f, "__self__"))
+
+
+def cached_bytes(cache) -> int:
+    return sum(len(key) + len(entry[1]) for key, entry in cache.entries.items())
+
+
+def test_a_thousand_query_strings_leave_the_cache_small(rec_settings, rec_db):
+    app = create_app({"SETTINGS": rec_settings, "TESTING": True})
+    client = app.test_client()
+    sha = records.item_sha(rec_db, records.HELD)
+    for n in range(1000):
+        assert client.get(f"/documents/{sha}?v={n}&utm_source=x{n}").status_code == 200
+    cache = page_cache(app)
+    assert len(cache.entries) <= 2
+    assert cached_bytes(cache) <= 64 * 2**20
+
+
+def test_the_cache_stays_under_its_byte_limit(rec_settings):
+    from dataclasses import replace
+
+    app = create_app({"SETTINGS": replace(rec_settings, page_cache_mb=1), "TESTING": True})
+    client = app.test_client()
+    day = date(2018, 1, 1)
+    for n in range(300):  # 300 real, distinct pages of ~10 kB each
+        as_of = (day + timedelta(days=n)).isoformat()
+        assert client.get(f"/commitments/language-access?as_of={as_of}").status_code == 200
+    cache = page_cache(app)
+    assert 0 < cached_bytes(cache) <= 2**20
+    # the newest pages are the ones kept
+    assert any("as_of=2018-10-27" in key for key in cache.entries)
+
+
+def test_one_page_under_equivalent_query_strings_is_one_entry(client, app):
+    for url in [
+        "/meetings?year=2026&hidden=0",
+        "/meetings?hidden=0&year=2026",
+        "/meetings?year=2026&x=1",
+        "/meetings?year=2026&year=1999",
+    ]:
+        assert client.get(url).status_code == 200
+    keys = [k for k in page_cache(app).entries if "/meetings" in k]
+    assert len(keys) == 1, keys
+
+
+def test_the_language_link_of_a_cached_page_keeps_only_what_changes_it(client):
+    soup = soup_of(client.get("/meetings?year=2026&junk=%3Cplanted%3E"))
+    link = soup.select_one("a[hreflang=es]") or soup.find("a", href=lambda h: h and "/es/" in h)
+    assert link["href"] == "/es/meetings?year=2026"
+
+
+# --- 10. the language switch stays on the site; odd numbers in queries ----------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/es/%5Cevil.example/x",
+        "/es//evil.example/x",
+        "/es/%2F%2Fevil.example",
+        "/es/%09/evil.example/x",
+        "/%5Cevil.example/x",
+        "//evil.example/x",
+        "/es/\\\\evil.example",
+    ],
+)
+def test_the_language_switch_on_a_404_is_a_local_path(client, path):
+    from urllib.parse import urljoin, urlsplit
+
+    response = client.get(path)
+    assert response.status_code == 404
+    soup = soup_of(response)
+    for link in soup.select("a[hreflang]"):
+        href = link["href"]
+        assert href.startswith("/") and not href.startswith("//"), href
+        assert "\\" not in href and "\t" not in href, href
+        # as a browser resolves it (which also treats \\ as /): still this site
+        resolved = urljoin("http://127.0.0.1:5000/x", href.replace("\\", "/"))
+        assert urlsplit(resolved).netloc == "127.0.0.1:5000", href
+
+
+def test_url_in_keeps_the_page_and_its_query():
+    from tracker.i18n import url_in
+
+    assert url_in("es", "", "/meetings", "year=2026") == "/es/meetings?year=2026"
+    assert url_in("en", "/es", "/search", "q=caf%C3%A9") == "/search?q=caf%C3%A9"
+    assert url_in("en", "/es", "/", "") == "/"
+    assert url_in("es", "", "/\\evil.example/x", "") == "/es/%5Cevil.example/x"
+    assert url_in("en", "/es", "//evil.example", "") == "/evil.example"
+
+
+ODD_NUMBERS = ["²", "①", "٢٠٢٤", str(2**63), str(2**64), "9" * 40, "-1", "0x10", " 2", "1e3"]
+
+
+@pytest.mark.parametrize("value", ODD_NUMBERS)
+def test_odd_numbers_in_query_args_are_never_a_500(rec_client, rec_db, value):
+    sha = records.item_sha(rec_db, records.HELD)
+    for path, query in [
+        (f"/documents/{sha}", {}),
+        ("/search", {"q": "interpretation"}),
+        ("/meetings", {}),
+    ]:
+        for name in ("evidence", "page", "year"):
+            response = rec_client.get(path, query_string={**query, name: value})
+            assert response.status_code in (200, 400), (path, name, value, response.status_code)
+
+
+def test_an_odd_year_is_ignored_and_an_odd_page_is_the_first(rec_client):
+    everything = soup_of(rec_client.get("/meetings"))
+    odd = soup_of(rec_client.get("/meetings", query_string={"year": "٢٠٢٤"}))
+    assert odd.select("main") and len(odd.select("li")) == len(everything.select("li"))
+    first = soup_of(rec_client.get("/search", query_string={"q": "interpretation", "page": "①"}))
+    assert first.select_one("ol.results-list")["start"] == "1"
+
+
+def test_the_evidence_highlight_still_works_with_a_strict_id(rec_client, rec_db):
+    evidence = records.language_evidence(rec_db, records.HELD)
+    sha = records.item_sha(rec_db, records.HELD)
+    soup = soup_of(rec_client.get(f"/documents/{sha}?evidence={evidence['id']}"))
+    assert soup.select("mark")
+    odd = soup_of(rec_client.get(f"/documents/{sha}?evidence=%C2%B2{evidence['id']}"))
+    assert not odd.select("mark")

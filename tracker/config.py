@@ -49,6 +49,7 @@ class Settings:
     premeeting_crons: tuple[str, ...] = ("0 18 * * fri", "0 18 * * mon")
     timezone: str = ""  # empty: the jurisdiction file's
     stale_days: int = 9
+    page_cache_mb: int = 64  # rendered pages kept in memory, at most (0: none)
     scheduler: bool = True
     editor: str = ""  # the name the CLI publishes beside a decision when --who is not given
     secret_key: str = field(default="", repr=False)
@@ -147,6 +148,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "port": (1, 65535, True),
     "max_document_bytes": (1024, 2**40, True),
     "stale_days": (1, MAX_STALE_DAYS, True),
+    "page_cache_mb": (0, 65536, True),
     "request_retries": (0, 20, True),
     "request_delay": (0, 3600, False),
     "request_timeout": (0.1, 3600, False),
