@@ -121,7 +121,7 @@ def test_cite_box_gives_a_permanent_link_and_apa_and_chicago_citations(client):
     assert len(soup.select("section.cite")) == 1
     assert soup.title.get_text().startswith(load_commitments(COMMITMENTS_FILE)[0].title.en)
     box = soup.select_one("section.cite")
-    link = "http://localhost/commitments/declare-sanctuary/as-of/2020-01-15"
+    link = "http://127.0.0.1:5000/commitments/declare-sanctuary/as-of/2020-01-15"
     assert box.select_one("a")["href"] == link
     title = load_commitments(COMMITMENTS_FILE)[0].title.en
     assert box.select_one("#cite-apa").get_text() == (
@@ -132,7 +132,7 @@ def test_cite_box_gives_a_permanent_link_and_apa_and_chicago_citations(client):
     )
     es = page(client, "/es/commitments/declare-sanctuary/as-of/2020-01-15")
     assert "(2020, 15 de enero)" in es.select_one("#cite-apa").get_text()
-    assert es.select_one("section.cite a")["href"].startswith("http://localhost/es/")
+    assert es.select_one("section.cite a")["href"].startswith("http://127.0.0.1:5000/es/")
 
 
 def test_commitment_page_has_open_graph_and_twitter_meta(client):
@@ -140,7 +140,9 @@ def test_commitment_page_has_open_graph_and_twitter_meta(client):
     og = {m["property"]: m["content"] for m in soup.select("meta[property]")}
     assert og["og:title"] == load_commitments(COMMITMENTS_FILE)[4].title.en
     assert og["og:description"].startswith("Broken") or og["og:description"]
-    assert og["og:url"].startswith("http://localhost/commitments/police-not-immigration-agents")
+    assert og["og:url"].startswith(
+        "http://127.0.0.1:5000/commitments/police-not-immigration-agents"
+    )
     assert soup.select_one("meta[name='twitter:card']")["content"] == "summary"
 
 

@@ -49,9 +49,19 @@ class Settings:
     premeeting_crons: tuple[str, ...] = ("0 18 * * fri", "0 18 * * mon")
     timezone: str = ""  # empty: the jurisdiction file's
     stale_days: int = 9
+    page_cache_mb: int = 64  # rendered pages kept in memory, at most (0: none)
     scheduler: bool = True
     editor: str = ""  # the name the CLI publishes beside a decision when --who is not given
     secret_key: str = field(default="", repr=False)
+
+    @property
+    def base_url(self) -> str:
+        """Where the site's `/` is, for absolute links: TRACKER_PUBLIC_URL, else the address
+        `python run.py` listens on. Never the request's Host header, which anyone can forge."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def db_path(self) -> Path:
@@ -138,6 +148,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "port": (1, 65535, True),
     "max_document_bytes": (1024, 2**40, True),
     "stale_days": (1, MAX_STALE_DAYS, True),
+    "page_cache_mb": (0, 65536, True),
     "request_retries": (0, 20, True),
     "request_delay": (0, 3600, False),
     "request_timeout": (0.1, 3600, False),

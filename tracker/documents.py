@@ -27,21 +27,21 @@ def documents_with_sha(db: sqlite_utils.Database, sha256: str) -> list[dict]:
 
 
 def evidence_passage(
-    db: sqlite_utils.Database, raw_id: str | None, rows: list[dict], pages: list[dict]
+    db: sqlite_utils.Database, evidence_id: int | None, rows: list[dict], pages: list[dict]
 ) -> tuple[dict | None, dict | None]:
     """The ?evidence= row when it belongs to this document, and where its passage is.
 
     The passage is {"page", "start", "end"} into that page's text, or None when it can't be
     found: a page match has offsets into the page; an item match's snippet is looked up in it.
     """
-    if not raw_id or not raw_id.isdigit():
+    if evidence_id is None:
         return None, None
     found = list(
         db.query(
             """select e.*, c.title_en as commitment_title_en, c.title_es as commitment_title_es
                from evidence e
                join commitments c on c.id = e.commitment_id where e.id = ?""",
-            [int(raw_id)],
+            [evidence_id],
         )
     )
     ids = {r["id"] for r in rows}

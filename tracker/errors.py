@@ -32,3 +32,7 @@ class FetchError(TrackerError):
 
 class ScrapeLocked(TrackerError):
     """Another scrape is running."""
+
+
+class SearchTimeout(TrackerError):
+    """A search that ran past its time limit and was stopped."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import quote
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -13,6 +14,9 @@ logger = logging.getLogger(__name__)
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGES = ("en", "es")
 PREFIXES = {"es": "/es"}
+# What stays as it is in a path and in a query; all else (backslashes, tabs) is %-encoded.
+PATH_SAFE = "/-._~!$&'()*+,;=:@"
+QUERY_SAFE = PATH_SAFE + "?%"
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
@@ -53,11 +57,15 @@ class LanguagePrefix:
         return self.app(environ, start_response)
 
 
-def url_in(lang: str, script_root: str, full_path: str) -> str:
-    """The URL of the current page in another language, keeping its path and query."""
+def url_in(lang: str, script_root: str, path: str, query: str = "") -> str:
+    """The URL of the current page in another language, keeping its path and query.
+
+    Always a path on this site: the (decoded) path is percent-encoded again, so a backslash,
+    a tab or a second leading slash cannot turn it into `//elsewhere` for a browser."""
     root = script_root
     for prefix in PREFIXES.values():
         if root.endswith(prefix):
             root = root[: -len(prefix)]
-    path = full_path[:-1] if full_path.endswith("?") else full_path
-    return root + PREFIXES.get(lang, "") + path
+    local = "/" + quote(path, safe=PATH_SAFE).lstrip("/")
+    query = quote(query, safe=QUERY_SAFE)
+    return root + PREFIXES.get(lang, "") + local + ("?" + query if query else "")

@@ -13,7 +13,7 @@ from ..config import Settings
 from ..db import open_db
 from ..i18n import TRANSLATIONS_DIR, LanguagePrefix, compile_catalogs, url_in
 from . import about, filters, ops, public, records
-from .caching import PageCache
+from .caching import PageCache, page_query
 from .database import close_db
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             "lang": lang,
             "other_lang": "es" if lang == "en" else "en",
             "other_lang_url": url_in(
-                "es" if lang == "en" else "en", request.script_root, request.full_path
+                "es" if lang == "en" else "en", request.script_root, request.path, page_query()
             ),
         }
 

@@ -1,10 +1,14 @@
 """Conditional GET and a cache of rendered public pages, invalidated when the data changes.
 
 A page depends on the database, the day (stalled is derived from dates; the stale banner), the
-language and the URL. The database's version is SQLite's `PRAGMA data_version` on one
-long-lived connection: it changes whenever another connection commits. It is read at most once
-per CHECK_SECONDS: a call into SQLite gives up the GIL, and under many concurrent requests each
-such call costs a wait for the GIL to come back, so a cache hit makes no call and takes no lock.
+language, the path and the few query arguments its view reads (KNOWN_ARGS, normalised): any
+other argument is left out of the key, so `?v=1`, `?v=2`, … are one entry, not one each. The
+cache is bounded in bytes (TRACKER_PAGE_CACHE_MB), least recently used first out.
+
+The database's version is SQLite's `PRAGMA data_version` on one long-lived connection: it
+changes whenever another connection commits. It is read at most once per CHECK_SECONDS: a call
+into SQLite gives up the GIL, and under many concurrent requests each such call costs a wait
+for the GIL to come back, so a cache hit makes no call and takes no lock.
 """
 
 from __future__ import annotations
@@ -13,28 +17,55 @@ import hashlib
 import sqlite3
 import threading
 import time
-from datetime import UTC, datetime
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, Response, request
 
 from ..db import data_version
 from ..health import is_stale, last_success_at
+from .args import strict_int
 from .database import local_today
 
-CACHEABLE = {
-    "public.overview",
-    "public.commitment",
-    "public.commitment_as_of",
-    "records.meetings",
-    "records.meeting",
-    "records.document",
-    "about.methodology",
-    "about.corrections",
-    "about.sources",
+
+def _day(raw: str) -> str | None:
+    try:
+        return date.fromisoformat(raw).isoformat()
+    except ValueError:
+        return raw  # the view answers 400, which is never cached
+
+
+def _year(raw: str) -> str | None:
+    year = strict_int(raw, 1000, 9999)
+    return str(year) if year else None
+
+
+def _evidence(raw: str) -> str | None:
+    evidence = strict_int(raw, 1)
+    return str(evidence) if evidence else None
+
+
+# Cacheable endpoints, and for each the query arguments its view reads, each normalised to
+# the value the view acts on (None: the view ignores it). Only the first value counts, as
+# with request.args.get().
+KNOWN_ARGS: dict[str, dict[str, Callable[[str], str | None]]] = {
+    "public.overview": {"as_of": _day},
+    "public.commitment": {"as_of": _day},
+    "public.commitment_as_of": {},
+    "records.meetings": {"year": _year, "hidden": lambda v: "1" if v == "1" else None},
+    "records.meeting": {},
+    "records.document": {"evidence": _evidence},
+    "about.methodology": {},
+    "about.corrections": {},
+    "about.sources": {},
 }
-MAX_ENTRIES = 512
+CACHEABLE = set(KNOWN_ARGS)
+MAX_ENTRIES = 4096  # besides the byte limit: many tiny pages cost their keys and tuples too
+ENTRY_OVERHEAD = 400  # bytes of Python objects around each entry's key and body
 CHECK_SECONDS = 1.0  # how stale a page may be after a write (0 in tests)
 SECURITY_HEADERS = {
     # No inline script or style anywhere: templates and SVG use classes only.
@@ -73,13 +104,18 @@ class PageCache:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.entries: dict[str, tuple[str, bytes, str, str]] = {}
-        self.lock = threading.Lock()  # for stores only: a lookup is one atomic dict read
+        # least recently used first; a lookup is one atomic read plus a best-effort
+        # move_to_end, with no lock: only stores and evictions take it
+        self.entries: OrderedDict[str, tuple[str, bytes, str, str]] = OrderedDict()
+        self.bytes = 0
+        self.limit = app.config["SETTINGS"].page_cache_mb * 2**20
+        self.lock = threading.Lock()
         self.started = datetime.now(UTC).isoformat()
         check = 0.0 if app.testing else app.config.get("PAGE_CACHE_CHECK_SECONDS", CHECK_SECONDS)
         self.data = DataVersion(app.config["SETTINGS"].db_path, check)
         app.before_request(self.before)
         app.after_request(self.after)
+        app.extensions["tracker.page_cache"] = self
 
     def _tag(self) -> tuple[str, str]:
         version, changed, last_success = self.data.read()
@@ -90,10 +126,7 @@ class PageCache:
             datetime.now(UTC),
         )
         lang = request.environ.get("tracker.lang", "en")
-        raw = (
-            f"{version}|{local_today()}|{stale}|{lang}|{request.script_root}|{request.full_path}|"
-            f"{self.started}"
-        )
+        raw = f"{version}|{local_today()}|{stale}|{lang}|{cache_key()}|{self.started}"
         modified = format_datetime(changed.replace(microsecond=0), usegmt=True)
         return hashlib.sha256(raw.encode()).hexdigest()[:32], modified
 
@@ -107,8 +140,13 @@ class PageCache:
         request.environ["tracker.etag"] = (etag, modified)
         if request.if_none_match.contains(etag):
             return self._not_modified(etag, modified)
-        hit = self.entries.get(request.script_root + request.full_path)
+        key = cache_key()
+        hit = self.entries.get(key)
         if hit and hit[0] == etag:
+            try:
+                self.entries.move_to_end(key)
+            except KeyError:  # evicted meanwhile by another thread
+                pass
             request.environ["tracker.cache_hit"] = True
             response = Response(hit[1], mimetype=hit[2])
             response.headers["Content-Language"] = hit[3]
@@ -129,13 +167,22 @@ class PageCache:
         response.headers["Content-Language"] = lang
         if request.environ.get("tracker.cache_hit"):
             return response
-        key = request.script_root + request.full_path
-        with self.lock:
-            self.entries.pop(key, None)
-            self.entries[key] = (etag, response.get_data(), response.mimetype, lang)
-            while len(self.entries) > MAX_ENTRIES:  # the oldest stored goes first
-                del self.entries[next(iter(self.entries))]
+        self.store(cache_key(), (etag, response.get_data(), response.mimetype, lang))
         return response
+
+    def store(self, key: str, entry: tuple[str, bytes, str, str]) -> None:
+        size = len(key) + len(entry[1]) + ENTRY_OVERHEAD
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.bytes -= len(key) + len(old[1]) + ENTRY_OVERHEAD
+            if size > self.limit:
+                return  # larger than the whole cache (or the cache is off): not kept
+            self.entries[key] = entry
+            self.bytes += size
+            while self.bytes > self.limit or len(self.entries) > MAX_ENTRIES:
+                gone, dropped = self.entries.popitem(last=False)
+                self.bytes -= len(gone) + len(dropped[1]) + ENTRY_OVERHEAD
 
     @staticmethod
     def _not_modified(etag: str, modified: str) -> Response:
@@ -143,3 +190,24 @@ class PageCache:
         response.set_etag(etag)
         response.headers["Last-Modified"] = modified
         return response
+
+
+def page_query() -> str:
+    """The query string that makes this page what it is: on a cacheable page its known
+    arguments only, normalised and sorted; elsewhere (search) the request's own."""
+    known = KNOWN_ARGS.get(request.endpoint or "")
+    if known is None:
+        return request.query_string.decode("utf-8", "replace")
+    pairs = []
+    for name, normalise in sorted(known.items()):
+        raw = request.args.get(name)
+        value = normalise(raw) if raw is not None else None
+        if value is not None:
+            pairs.append((name, value))
+    return urlencode(pairs)
+
+
+def cache_key() -> str:
+    """Language, path and page_query(): one entry per page, whatever else the URL carries."""
+    query = page_query()
+    return request.script_root + request.path + ("?" + query if query else "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite_utils
-from flask import current_app, g
+from flask import current_app, g, url_for
 
 from ..db import open_db
 
@@ -38,3 +38,9 @@ def known_by(as_of):
     from ..status import known_by as cutoff
 
     return cutoff(as_of, settings().tz) if as_of else None
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """url_for() made absolute on the configured base URL (Settings.base_url), never on the
+    request's Host: a page is cached for every reader, whatever Host its first reader sent."""
+    return settings().base_url + url_for(endpoint, **values)

@@ -11,7 +11,7 @@ from flask_babel import format_date, gettext
 from .. import commitments
 from .. import status as status_mod
 from ..meetings import recent_changes, upcoming
-from .database import get_db, known_by, local_today
+from .database import absolute_url, get_db, known_by, local_today
 from .filters import meeting_place
 
 bp = Blueprint("public", __name__)
@@ -84,9 +84,7 @@ def _commitment_page(commitment_id: str, as_of: date | None):
     by_id = {ev["id"]: ev for ev in evidence}
     for event in history:
         event["evidence"] = [by_id[i] for i in event["evidence_ids"] if i in by_id]
-    permalink = url_for(
-        "public.commitment_as_of", commitment_id=commitment_id, day=day, _external=True
-    )
+    permalink = absolute_url("public.commitment_as_of", commitment_id=commitment_id, day=day)
     return render_template(
         "commitment.html",
         permalink=permalink,

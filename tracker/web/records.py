@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import re
-import sqlite3
+import threading
 from datetime import date, time
 from itertools import groupby
 
 from babel.dates import format_time
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_number, get_locale, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
@@ -17,6 +26,7 @@ from .. import meetings as meetings_mod
 from ..archive import blob_path
 from ..catalog import commitment_titles
 from ..documents import documents_with_sha, evidence_passage
+from ..errors import SearchTimeout
 from ..evidence import stage
 from ..meetings import (
     current_items,
@@ -25,14 +35,28 @@ from ..meetings import (
     matches_by_item,
     meeting_documents,
 )
-from ..search import CLOSE, OPEN, quoted_words, run_search
+from ..search import (
+    CLOSE,
+    MAX_DISTINCT_TERMS,
+    MAX_QUERY_CHARS,
+    MAX_TERMS,
+    OPEN,
+    SearchResult,
+    cap_query,
+)
+from ..search import search as run_search
 from ..vocab import READABLE
+from .args import int_arg
 from .database import get_db
 from .filters import meeting_place
 
 bp = Blueprint("records", __name__)
 
 PER_PAGE = 50  # search results on a page
+# Each overridable in the app's config (the benchmark turns them off: None, a large number).
+SEARCH_CONCURRENCY = 2  # searches at once; waitress serves everything with 8 threads
+SEARCH_WAIT_SECONDS = 0.5  # how long a search waits for a free slot before "busy, try again"
+SEARCH_TIMEOUT_MS = 3000  # a search running longer is stopped
 
 
 MEETING_STATUS_LABELS = {
@@ -88,8 +112,8 @@ def local_time(value: str | None) -> str:
 @bp.get("/meetings")
 def meetings():
     db = get_db()
-    year = request.args.get("year", "")
-    year = year if re.fullmatch(r"\d{4}", year) else None
+    number = int_arg("year", low=1000, high=9999)
+    year = str(number) if number else None
     show_hidden = request.args.get("hidden") == "1"
     rows = list_meetings(db, year=year, hidden=show_hidden)
     hidden_count = meetings_mod.hidden_count(db, year)
@@ -144,7 +168,7 @@ def document(sha256: str):
     # Identical bytes give identical text: any row whose extraction worked has the pages.
     readable = next((r for r in rows if r["extract_status"] in READABLE), None)
     pages = documents_mod.pages(db, readable["id"]) if readable else []
-    evidence, passage = evidence_passage(db, request.args.get("evidence"), rows, pages)
+    evidence, passage = evidence_passage(db, int_arg("evidence", low=1), rows, pages)
     newer = documents_mod.newer_version(db, doc)
     return render_template(
         "document.html",
@@ -189,19 +213,28 @@ def document_raw(sha256: str):
 # --- search ---------------------------------------------------------------------------------
 
 
+@bp.record_once
+def _search_slots(state) -> None:
+    # At most this many searches at once: the rest of the server's threads stay free for
+    # every other page, static files included.
+    state.app.extensions["tracker.search_slots"] = threading.BoundedSemaphore(
+        state.app.config.get("SEARCH_CONCURRENCY", SEARCH_CONCURRENCY)
+    )
+
+
 @bp.get("/search")
 def search():
     db = get_db()
     args = request.args
-    q = args.get("q", "").strip()
+    q, capped = cap_query(args.get("q", "").strip())
     problems = []
     day_from, day_to = (search_date(args.get(name), problems) for name in ("from", "to"))
     commitments = commitment_titles(db)
     commitment = args.get("commitment") or None
     if commitment not in {c["id"] for c in commitments}:
         commitment = None
-    page = int(args["page"]) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
-    results, total, misunderstood = [], 0, False
+    page = int_arg("page", low=1) or 1
+    found, state, status = SearchResult(page=page), "", 200
     if q:
         params = {
             "q": q,
@@ -211,38 +244,49 @@ def search():
             "open": OPEN,
             "close": CLOSE,
         }
-        try:
-            total, results, page = run_search(db, params, page, PER_PAGE)
-        except sqlite3.OperationalError:
-            # The reader's text went to FTS5 as a query: any error there is its syntax
-            # (quotes, NEAR(), a hyphen in "2024-17"); answer with the words alone, quoted.
-            misunderstood = True
-            params["q"] = quoted_words(q)
+        config = current_app.config
+        slots = current_app.extensions["tracker.search_slots"]
+        if not slots.acquire(timeout=config.get("SEARCH_WAIT_SECONDS", SEARCH_WAIT_SECONDS)):
+            state, status = "busy", 503
+        else:
             try:
-                if params["q"]:
-                    total, results, page = run_search(db, params, page, PER_PAGE)
-            except sqlite3.OperationalError:
-                total, results = 0, []
-    for row in results:
+                limit = config.get("SEARCH_TIMEOUT_MS", SEARCH_TIMEOUT_MS)
+                seconds = None if limit is None else limit / 1000
+                found = run_search(db, params, page, PER_PAGE, seconds)
+            except SearchTimeout:
+                state = "timeout"
+            finally:
+                slots.release()
+    for row in found.rows:
         row["snippet"] = highlight(row["snippet"] or "")
+    page, total = found.page, found.total
     pages = max(1, -(-total // PER_PAGE))
-    return render_template(
-        "search.html",
-        q=q,
-        day_from=day_from,
-        day_to=day_to,
-        commitment=commitment,
-        commitments=commitments,
-        problems=problems,
-        misunderstood=misunderstood,
-        results=results,
-        total=total,
-        page=page,
-        pages=pages,
-        first=(page - 1) * PER_PAGE + 1,
-        prev_url=page_url(page - 1) if page > 1 else None,
-        next_url=page_url(page + 1) if page < pages else None,
+    response = make_response(
+        render_template(
+            "search.html",
+            q=q,
+            capped=capped,
+            state=state,
+            limits={"terms": MAX_TERMS, "distinct": MAX_DISTINCT_TERMS, "chars": MAX_QUERY_CHARS},
+            day_from=day_from,
+            day_to=day_to,
+            commitment=commitment,
+            commitments=commitments,
+            problems=problems,
+            misunderstood=found.misunderstood,
+            results=found.rows,
+            total=total,
+            page=page,
+            pages=pages,
+            first=(page - 1) * PER_PAGE + 1,
+            prev_url=page_url(page - 1) if page > 1 else None,
+            next_url=page_url(page + 1) if page < pages else None,
+        ),
+        status,
     )
+    if state == "busy":
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 def page_url(page: int) -> str:
