@@ -94,11 +94,17 @@ def live(tmp_path_factory):
     meeting = next(db.query("select id from meetings order by date limit 1"))["id"]
     db.conn.close()
 
-    app = create_app({"SETTINGS": settings})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    import dataclasses
+    import socket
+
+    with socket.socket() as probe:  # a free port, so the public URL (permalinks) names it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    app = create_app({"SETTINGS": dataclasses.replace(settings, public_url=base)})
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
     yield {"base": base, "document": doc, "meeting": meeting}
     server.close()
 
