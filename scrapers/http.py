@@ -478,7 +478,7 @@ class PoliteClient:
             allowed_hosts={*allowed_hosts, *settings.allowed_hosts},
             retries=settings.request_retries,
             # Settings may not have it yet; without it the deadline follows the timeout.
-            total_timeout=getattr(settings, "request_deadline", None),
+            total_timeout=settings.request_deadline,
         )
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import replace
 from datetime import date
 
 import sqlite_utils
@@ -119,7 +120,7 @@ def scrape_source(
         finally:
             run.requests = client.requests + client.robots_requests
             run.bytes = client.bytes
-            for warning in getattr(client, "warnings", ()):
+            for warning in client.warnings:
                 run.error(None, warning)
     run.finish(failed=failed)
     logger.info(
@@ -242,7 +243,7 @@ def _page(client: PoliteClient, url: str) -> Page:
     except LookupError:
         text = result.body.decode("utf-8", "replace")
     headers = {"content-type": result.content_type or ""}
-    headers.update({k.lower(): v for k, v in getattr(result, "headers", {}).items()})
+    headers.update({k.lower(): v for k, v in result.headers.items()})
     return Page(result.final_url, text, headers)
 
 
@@ -298,8 +299,6 @@ _STATUS_WEIGHT = {
 
 
 def _combine(a: Meeting, b: Meeting) -> Meeting:
-    from dataclasses import replace
-
     kinds = {x.kind for x in a.documents}
     urls = {x.url for x in a.documents}
     docs = a.documents + tuple(d for d in b.documents if d.url not in urls and d.kind not in kinds)
