@@ -112,8 +112,26 @@ def evaluate(items: list[dict], matcher: Matcher) -> Result:
 
 
 def load_items(path: Path) -> list[dict]:
+    """Items of either corpus format, as {id, text, label, commitments, stance}.
+
+    The synthetic corpus has `label`/`commitments`/`stance`; the real one (real_corpus/*.yaml)
+    has `kind` and `labels: [{commitment_id, stance}]`.
+    """
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data["items"] if isinstance(data, dict) else data
+    items = data["items"] if isinstance(data, dict) else data
+    out = []
+    for item in items:
+        if "kind" in item:
+            labels = item.get("labels") or []
+            item = {
+                "id": item["id"],
+                "text": item["text"],
+                "label": item["kind"],
+                "commitments": [lab["commitment_id"] for lab in labels],
+                "stance": {lab["commitment_id"]: lab["stance"] for lab in labels},
+            }
+        out.append(item)
+    return out
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
