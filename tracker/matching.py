@@ -51,7 +51,7 @@ from .catalog import Commitment
 __all__ = ["PASSAGE_MAX", "Candidate", "Matcher"]
 
 PASSAGE_MAX = 400  # characters of text shown to an editor as the justifying passage
-Stance = Literal["supports", "contrary"]
+Stance = Literal["supports", "contrary", "context"]
 
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014"
 _DASH_CLASS = "\\-\u2010-\u2014"  # the same, inside a regex character class
@@ -92,6 +92,7 @@ class Candidate:
     start: int  # offsets of `passage` within the text given to match / match_passages
     end: int
     passage: str
+    confidence: float = 1.0  # 0..1: how sure the matcher is of this commitment and stance
 
 
 # ---------------------------------------------------------------- compiling phrases
@@ -398,6 +399,7 @@ class Matcher:
         skip: frozenset[str],
         check_excludes: bool = True,
     ) -> list[Candidate]:
+        lower = _lower(text)
         spans: dict[int, list[tuple[int, int]]] = {}
         for i, s, e in occurrences:
             spans.setdefault(i, []).append((s, e))
@@ -428,37 +430,59 @@ class Matcher:
                 fired.append((pat, hits, co))
             if not fired:
                 continue
-            supports = sum(p.weight for p, _, _ in fired if p.stance == "supports")
-            contrary = sum(p.weight for p, _, _ in fired if p.stance == "contrary")
+            read = []
+            for pat, hits, co in fired:
+                stance_of, negs = pat.stance, []
+                if pat.stance == "contrary":
+                    negs = _negations(lower, hits[0], [*co, *hits])
+                    if len(negs) % 2:
+                        stance_of = "supports"
+                read.append((pat, hits, co, stance_of, negs))
+            supports = sum(p.weight for p, _, _, st, _ in read if st == "supports")
+            contrary = sum(p.weight for p, _, _, st, _ in read if st == "contrary")
             score = round(supports + contrary, 6)
             if score < rules.threshold - 1e-9:
                 continue
-            stance: Stance = "contrary" if contrary > supports else "supports"
-            out.append(self._candidate(text, rules.id, score, stance, fired, lo, hi))
+            margin = abs(supports - contrary) / score
+            if contrary > supports and margin >= _CONTRARY_MARGIN:
+                stance: Stance = "contrary"
+            elif supports > contrary:
+                stance = "supports"
+            else:  # unsure: never a guessed "contrary"
+                stance = "context"
+            confidence = round(min(1.0, score / (2 * rules.threshold)) * (0.5 + 0.5 * margin), 2)
+            out.append(self._candidate(text, rules.id, score, stance, read, lo, hi, confidence))
         out.sort(key=lambda c: -c.score)
         return out
 
     @staticmethod
-    def _candidate(text, commitment_id, score, stance, fired, lo, hi) -> Candidate:
+    def _candidate(text, commitment_id, score, stance, read, lo, hi, confidence) -> Candidate:
         # The passage justifies the stance: anchor it on the heaviest pattern of that stance.
-        pat, hits, co = max(fired, key=lambda f: (f[0].stance == stance, f[0].weight, -f[1][0][0]))
+        pat, hits, co, _, _ = max(read, key=lambda f: (f[3] == stance, f[0].weight, -f[1][0][0]))
         anchor = hits[0]
         near = min(co, key=lambda h: abs(h[0] - anchor[0])) if co else None
         start, end = _passage(text, lo, hi, anchor, near)
         terms: list[str] = []
         last_end = -1
         # Overlapping hits ("(HSI)" and "HSI") give one term: the first, longest one.
-        for s, e in sorted({h for _, hs, _ in fired for h in hs}, key=lambda h: (h[0], -h[1])):
+        for s, e in sorted({h for _, hs, _, _, _ in read for h in hs}, key=lambda h: (h[0], -h[1])):
             if s >= last_end and text[s:e] not in terms:
                 terms.append(text[s:e])
             last_end = max(last_end, e)
         rules = []
-        for p, hs, cs in fired:
+        for p, hs, cs, read_as, negs in read:
             why = f'"{_flat(text[hs[0][0] : hs[0][1]])}"'
             if cs:
                 why += f' with "{_flat(text[cs[0][0] : cs[0][1]])}"'
-            rules.append(f"{p.label} ({p.stance} {p.weight:g}: {why})")
-        return Candidate(commitment_id, score, stance, terms, rules, start, end, text[start:end])
+            line = f"{p.label} ({p.stance} {p.weight:g}: {why})"
+            if read_as != p.stance:
+                line += f" read as {read_as}: refused by " + ", ".join(f'"{n}"' for n in negs)
+            rules.append(line)
+        if stance == "context":
+            rules.append("stance unclear (supporting and contrary signs weigh alike): context")
+        return Candidate(
+            commitment_id, score, stance, terms, rules, start, end, text[start:end], confidence
+        )
 
 
 def _live(
@@ -479,6 +503,56 @@ def _live(
 
 def _flat(s: str) -> str:
     return " ".join(s.split())
+
+
+# ---------------------------------------------------------------- reading the stance
+
+# Words that refuse, forbid, end or oppose what follows them in the clause. A contrary act
+# ("287(g) agreement", "ICE detention contract") under an odd number of them is refused, so it
+# supports the promise: "shall not enter into any 287(g) agreement", "terminating the contract
+# with ICE", "opposing legislation that would withhold funds from sanctuary cities" (two: the
+# opposition of a withholding, which stays contrary only when the pattern itself is about
+# opposing). Only contrary patterns are read this way: a supporting one under "prohibiting"
+# ("prohibiting discrimination on the basis of immigration status") still supports, and a
+# declaration that is denied ("not a sanctuary jurisdiction") is written as its own contrary
+# pattern in the rules, so a stray negation can never turn support into a wrong "contrary".
+_NEGATOR = re.compile(
+    r"(?<!\w)(?:not|never|no(?![.\s]*\d)|no longer|refrain\w*|prohibit\w*|ban|bans|banning"
+    r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
+    r"|withdraw\w*|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
+    r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring)(?!\w)"
+)
+# The same refusal written after the act: "... 287(g) agreement is hereby terminated".
+_NEGATED_AFTER = re.compile(
+    r"[^.;:!?]{0,60}?(?<!\w)(?:is|are|shall be|will be|be|was|were|has been|have been)\s+"
+    r"(?:hereby\s+|also\s+)?(?P<neg>not\s+(?:permitted|allowed|authorized)|prohibited|terminated"
+    r"|rescinded|repealed|ended|discontinued|banned|forbidden|cancel+ed)(?!\w)"
+)
+# Where a clause starts: a sentence end that is not an abbreviation ("U.S. Immigration", "No. 5").
+_CLAUSE_START = re.compile(
+    r"(?:(?<!u\.s)(?<!\bno)(?<!\bnos)(?<!\b[a-z])\.|[;!?])\s|\bwhereas\b|\bresolved\b"
+    r"|\btherefore\b|\n\s*\n"
+)
+_CLAUSE_BACK = 160  # characters before a hit that can hold its negation
+_CONTRARY_MARGIN = 0.1  # contrary only when (contrary - supports) / total reaches this
+
+
+def _negations(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> list[str]:
+    """Negating words of the clause around `hit`, except those that are the pattern's own."""
+    lo = max(0, hit[0] - _CLAUSE_BACK)
+    before = lower[lo : hit[0]]
+    cut = 0
+    for m in _CLAUSE_START.finditer(before):
+        cut = m.end()
+    found = []
+    for m in _NEGATOR.finditer(before, cut):
+        s, e = lo + m.start(), lo + m.end()
+        if not any(s < oe and os < e for os, oe in own):
+            found.append(m.group())
+    after = _NEGATED_AFTER.match(lower, hit[1])
+    if after and not any(after.start() < oe and os < after.end() for os, oe in own):
+        found.append(" ".join(after.group("neg").split()))
+    return found
 
 
 # ---------------------------------------------------------------- passages and windows

@@ -1,0 +1,129 @@
+"""Stance that reads the sentence: a refused, forbidden, ended or opposed contrary act supports
+the promise; a denied declaration is contrary; a near tie is "context", never a guessed contrary.
+
+Runs the catalogue's real rules (data/commitments.yaml) on clerk-style sentences, including the
+issue's own examples.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from tests.places import COMMITMENTS_FILE
+from tracker.catalog import load_commitments
+from tracker.matching import Matcher
+
+
+@cache
+def matcher() -> Matcher:
+    return Matcher.from_commitments(load_commitments(COMMITMENTS_FILE))
+
+
+def stances(text: str) -> dict[str, str]:
+    return {c.commitment_id: c.stance for c in matcher().match(text)}
+
+
+REFUSALS = [
+    # (text, the commitment it must be proposed for)
+    (
+        "A Resolution urging the Chief of Police not to enter into any 287(g) agreement with "
+        "U.S. Immigration and Customs Enforcement.",
+        "police-not-immigration-agents",
+    ),
+    (
+        "The Sheriff shall not enter into an agreement under Section 287(g) of the Immigration "
+        "and Nationality Act.",
+        "police-not-immigration-agents",
+    ),
+    (
+        "Members of the Department shall refrain from participating in any 287(g) task force.",
+        "police-not-immigration-agents",
+    ),
+    (
+        "Participation in a 287(g) program is not permitted under this general order.",
+        "police-not-immigration-agents",
+    ),
+    (
+        "A Resolution terminating the Intergovernmental Service Agreement with Immigration and "
+        "Customs Enforcement for detention beds at the City Jail.",
+        "no-city-resources-for-ice",
+    ),
+    (
+        "The City's 287(g) agreement with Immigration and Customs Enforcement is hereby "
+        "terminated.",
+        "no-city-resources-for-ice",
+    ),
+    (
+        "A Resolution opposing legislation that would withhold federal funds from sanctuary "
+        "cities.",
+        "declare-sanctuary",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "commitment_id"), REFUSALS)
+def test_a_refused_contrary_act_supports_and_is_never_contrary(text, commitment_id):
+    found = stances(text)
+    assert found.get(commitment_id) == "supports", found
+    assert "contrary" not in found.values(), found
+
+
+def test_the_rule_lines_say_which_word_refused_the_act():
+    (cand,) = [
+        c
+        for c in matcher().match("Participation in a 287(g) program is not permitted.")
+        if c.commitment_id == "police-not-immigration-agents"
+    ]
+    assert any('read as supports: refused by "not permitted"' in r for r in cand.rules)
+
+
+def test_the_same_act_without_the_refusal_stays_contrary():
+    assert (
+        stances("Participation in a 287(g) program is permitted under this general order.")[
+            "police-not-immigration-agents"
+        ]
+        == "contrary"
+    )
+    found = stances(
+        "A Resolution authorizing the Mayor to execute a 287(g) Memorandum of Agreement with "
+        "U.S. Immigration and Customs Enforcement."
+    )
+    assert found["police-not-immigration-agents"] == "contrary"
+    assert found["no-city-resources-for-ice"] == "contrary"
+
+
+def test_a_denied_declaration_is_contrary():
+    found = stances("The City of Hoover does not constitute a sanctuary jurisdiction.")
+    assert found == {"declare-sanctuary": "contrary"}
+    assert stances("A Resolution declaring that Cullman is not a sanctuary city.") == {
+        "declare-sanctuary": "contrary"
+    }
+
+
+def test_undoing_the_declaration_is_still_contrary():
+    found = stances("A Resolution rescinding the Sanctuary City resolution of January 31, 2017.")
+    assert found["declare-sanctuary"] == "contrary"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An Ordinance prohibiting discrimination on the basis of immigration status.",
+        "City employees shall not inquire about the immigration status of any person.",
+        "No City funds or personnel shall be used for civil immigration enforcement.",
+    ],
+)
+def test_a_negation_inside_a_supporting_rule_does_not_turn_it_contrary(text):
+    found = stances(text)
+    assert found and set(found.values()) == {"supports"}, found
+
+
+def test_an_abbreviation_does_not_end_the_clause_that_holds_the_refusal():
+    # "U.S." must not cut "not to enter ... with U.S. Immigration and Customs Enforcement".
+    found = stances(
+        "A Resolution asking the Sheriff not to sign any agreement with U.S. Immigration and "
+        "Customs Enforcement for the housing of federal detainees."
+    )
+    assert found == {"no-city-resources-for-ice": "supports"}
