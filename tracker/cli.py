@@ -283,6 +283,21 @@ def match() -> None:
         raise SystemExit(1)
 
 
+@main.command("match-text")
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+def match_text(file) -> None:
+    """Match JSON Lines ({"id", "text"}) from FILE or stdin; one JSON line of proposals each."""
+    from .catalog import load_commitments
+    from .errors import InputError
+    from .match_text import match_lines
+    from .matching import Matcher
+
+    matcher = Matcher.from_commitments(load_commitments(settings().place.catalogue))
+    count, errors = match_lines(matcher, file, click.get_text_stream("stdout"))
+    if errors:
+        raise InputError(f"{len(errors)} of {count} lines unreadable; first: {errors[0]}")
+
+
 @main.group()
 def review() -> None:
     """List, show, accept or reject evidence the matcher proposed."""

@@ -36,3 +36,7 @@ class ScrapeLocked(TrackerError):
 
 class SearchTimeout(TrackerError):
     """A search that ran past its time limit and was stopped."""
+
+
+class InputError(TrackerError):
+    """A line of input (for example a match-text JSON line) that cannot be read."""
