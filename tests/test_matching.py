@@ -379,3 +379,28 @@ def test_fts_recall_finds_every_corpus_item_the_matcher_proposes():
         for n, item in enumerate(items):
             if cid in ids(m.match(item["text"])):
                 assert n in recalled, (item.get("id"), cid)
+
+
+def test_an_all_caps_title_is_read_by_meaning_not_by_case():
+    rink = (
+        "A RESOLUTION AUTHORIZING THE PURCHASE OF AN ICE RESURFACER FOR THE 4-SHEET ICE FACILITY "
+        "AT THE NATIONAL SPORTS CENTER FROM ZAMBONI COMPANY USA"
+    )
+    assert matcher().match(rink) == []
+    agreement = (
+        "RESOLUTION AUTHORIZING EXECUTION OF AN MOU WITH U.S. IMMIGRATION & CUSTOMS ENFORCEMENT "
+        "AND ICE OFFICERS FOR A JOINT TASK FORCE"
+    )
+    found = {c.commitment_id: c.stance for c in matcher().match(agreement)}
+    assert found.get("police-not-immigration-agents") == "contrary"
+
+
+def test_underscores_do_not_glue_words_together():
+    found = ids(matcher().match("Agenda_Item_7_Immigration_and_Customs_Enforcement_287(g)_MOA"))
+    assert "police-not-immigration-agents" in found
+    (cand,) = [
+        c
+        for c in matcher().match("Welcoming_America_membership_agreement.pdf")
+        if c.commitment_id == "welcoming-integration"
+    ]
+    assert "Welcoming_America" in cand.terms

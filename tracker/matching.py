@@ -180,11 +180,29 @@ def _combined_rx(keys: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
 
 
 def _lower(text: str) -> str:
-    """Lowercase without changing offsets (a few characters lowercase to two)."""
+    """Lowercase without changing offsets (a few characters lowercase to two).
+
+    Underscores become spaces: exported file names and form fields glue words with them
+    ("Immigration_Enforcement_MOU"), and to a regex "_" is a letter, which hides every word.
+    """
     lower = text.lower()
     if len(lower) != len(text):
         lower = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-    return lower
+    return lower.replace("_", " ")
+
+
+# An acronym in an ALL-CAPS title says nothing by its case: "4-SHEET ICE FACILITY" is a rink.
+# There a case-sensitive phrase counts only when the text also speaks of immigration.
+_CAPS_CONTEXT = 40  # characters each side of the hit that decide whether the title is in capitals
+_IMMIGRATION_SENSE = re.compile(
+    r"immigra|customs|homeland|deport|detain|alien|removal|enforcement|agents?\b|bed space|287"
+)
+
+
+def _in_capitals(text: str, s: int, e: int) -> bool:
+    around = text[max(0, s - _CAPS_CONTEXT) : s] + text[e : e + _CAPS_CONTEXT]
+    letters = [ch for ch in around if ch.isalpha()]
+    return len(letters) >= 12 and not any(ch.islower() for ch in letters)
 
 
 @dataclass(frozen=True)
@@ -400,6 +418,7 @@ class Matcher:
         check_excludes: bool = True,
     ) -> list[Candidate]:
         lower = _lower(text)
+        sense: bool | None = None  # does the text speak of immigration (decided when needed)
         spans: dict[int, list[tuple[int, int]]] = {}
         for i, s, e in occurrences:
             spans.setdefault(i, []).append((s, e))
@@ -413,6 +432,8 @@ class Matcher:
             if not rules.generic_decoys.isdisjoint(present):
                 continue
             blocked = [sp for d in rules.local_decoys if d in spans for sp in spans[d]]
+            if sense is None:
+                sense = bool(_IMMIGRATION_SENSE.search(lower))
             fired = []
             for pat in rules.patterns:
                 if pat.any_set.isdisjoint(present) or (
@@ -420,7 +441,10 @@ class Matcher:
                 ):
                     continue
                 hits = sorted(
-                    h for i, exact in pat.any for h in _live(text, spans, i, exact, blocked)
+                    h
+                    for i, exact in pat.any
+                    for h in _live(text, spans, i, exact, blocked)
+                    if exact is None or sense or not _in_capitals(text, *h)
                 )
                 if not hits:
                     continue
@@ -517,7 +541,8 @@ def _flat(s: str) -> str:
 # declaration that is denied ("not a sanctuary jurisdiction") is written as its own contrary
 # pattern in the rules, so a stray negation can never turn support into a wrong "contrary".
 _NEGATOR = re.compile(
-    r"(?<!\w)(?:not|never|no(?![.\s]*\d)|no longer|refrain\w*|prohibit\w*|ban|bans|banning"
+    r"(?<!\w)(?:not|never|neither|nor|no(?![.#]|\s*\d)|no longer|limit\w*|restrict\w*"
+    r"|prevent\w*|refrain\w*|prohibit\w*|ban|bans|banning"
     r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
     r"|withdraw\w*|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
     r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring)(?!\w)"
