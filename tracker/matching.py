@@ -60,7 +60,7 @@ _APOS_RX = "['\u2018\u2019`]"
 _SEP_RUN = re.compile(rf"[\s{_DASH_CLASS}]+")
 _APOS_MAP = str.maketrans({"\u2018": "'", "\u2019": "'", "`": "'"})
 _PREFIX_MIN = 4  # letters in a last word before it may be extended ("immigra" → "immigration")
-_SEP, _APOS = "\x00sep", "\x00apos"
+_SEP, _APOS, _AND = "\x00sep", "\x00apos", "\x00and"
 _END = "\x00end"
 
 # Windows for long texts: paragraphs, and the item blocks agendas and minutes number.
@@ -107,26 +107,44 @@ def _units(phrase: str) -> tuple[str, ...]:
                 units.append(_SEP)
         elif ch in "'\u2018\u2019`":
             units.append(_APOS)
+        elif ch == "&":
+            units.append(_AND)
         else:
             units.append(ch)
+    # The word "and" between separators is "and" or "&" ("Immigration & Customs Enforcement").
+    i = 0
+    while (i := _find(units, (_SEP, "a", "n", "d", _SEP), i)) >= 0:
+        units[i + 1 : i + 4] = [_AND]
     return tuple(units)
+
+
+def _find(units: list[str], run: tuple[str, ...], start: int) -> int:
+    for i in range(start, len(units) - len(run) + 1):
+        if tuple(u.lower() for u in units[i : i + len(run)]) == run:
+            return i
+    return -1
 
 
 def _unit_rx(unit: str) -> str:
     if unit == _SEP:
         return _SEP_RX
+    if unit == _AND:
+        return "(?:and|&)"
     if unit == _APOS:
         return _APOS_RX
     return re.escape(unit)
 
 
 def _key(units: Sequence[str]) -> str:
-    return "".join(" " if u == _SEP else "'" if u == _APOS else u.lower() for u in units)
+    return "".join(
+        " " if u == _SEP else "'" if u == _APOS else "and" if u == _AND else u.lower()
+        for u in units
+    )
 
 
 def _norm(found: str) -> str:
     """The key of a span the combined regex found (in lowercased text)."""
-    return _SEP_RUN.sub(" ", found).translate(_APOS_MAP)
+    return _SEP_RUN.sub(" ", found).translate(_APOS_MAP).replace("&", "and")
 
 
 def _is_prefix_spelling(phrase: str) -> bool:
@@ -256,7 +274,9 @@ class Matcher:
             if not units:
                 raise ValueError(f"empty phrase {phrase!r}")
             key = _key(units)
-            units_of.setdefault(key, tuple(u if u in (_SEP, _APOS) else u.lower() for u in units))
+            units_of.setdefault(
+                key, tuple(u if u in (_SEP, _APOS, _AND) else u.lower() for u in units)
+            )
             spellings.setdefault(key, []).append(phrase)
             return key
 
