@@ -36,3 +36,7 @@ class ScrapeLocked(TrackerError):
 
 class SearchTimeout(TrackerError):
     """A search that ran past its time limit and was stopped."""
+
+
+class DeskError(TrackerError):
+    """A refused account operation: unknown user, weak password, disabled account."""
