@@ -442,23 +442,24 @@ def status() -> None:
 @WHO
 def status_set(commitment_id, new_status, day, evidence_ids, note, note_es, reason, who) -> None:
     """Record that COMMITMENT_ID has STATUS from --date on."""
-    from .status import record_event, today
+    from .desk import publish_status
+    from .status import today
 
     if day.date() > today(settings().tz):
         raise click.BadParameter(f"{day.date()} is in the future", param_hint="--date")
     db = open_database()
-    with db.atomic():
-        event_id = record_event(
-            db,
-            commitment_id,
-            new_status,
-            day.date(),
-            note,
-            who=who,
-            evidence_ids=list(evidence_ids),
-            reason=reason,
-            note_es=note_es,
-        )
+    event_id = publish_status(  # the desk's own function: same checks, same audit log row
+        db,
+        settings().tz,
+        commitment_id=commitment_id,
+        status=new_status,
+        day=day.date(),
+        note=note,
+        who=who,
+        evidence_ids=list(evidence_ids),
+        reason=reason,
+        note_es=note_es,
+    )
     click.echo(f"status event {event_id}: {commitment_id} {new_status} from {day.date()}")
 
 
@@ -499,6 +500,72 @@ def add_evidence(commitment_id, url, file, day, note, title, stance, who) -> Non
         file=file,
     )
     click.echo(f"evidence {evidence_id} added to {commitment_id}")
+
+
+@main.group()
+def user() -> None:
+    """Editors' accounts for the web desk (kept in data/desk.db, never in tracker.db)."""
+
+
+def _desk():
+    from .desk_db import connect
+
+    return connect(settings().desk_db_path)
+
+
+def _password(confirm: bool = True) -> str:
+    """From a prompt (twice, hidden) on a terminal; else one line on stdin."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@user.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(["editor", "admin"]),
+    default="editor",
+    show_default=True,
+    help="An admin also sees the accounts page.",
+)
+@click.option("--display-name", required=True, help="Shown to the public beside decisions.")
+def user_add(name: str, role: str, display_name: str) -> None:
+    """Add an account; the password is asked (or read from stdin)."""
+    from .desk_db import add_user
+
+    made = add_user(_desk(), name, _password(), role=role, display_name=display_name)
+    click.echo(f"user {made.name} ({made.role}) added, shown as {made.display_name!r}")
+
+
+@user.command("list")
+def user_list() -> None:
+    """Every account, its role and whether it is disabled."""
+    from .desk_db import list_users
+
+    for u in list_users(_desk()):
+        state = "disabled" if u.disabled else "active"
+        click.echo(f"{u.name}\t{u.role}\t{state}\t{u.display_name}")
+
+
+@user.command("disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """Disable an account; its open sessions end at once."""
+    from .desk_db import disable_user
+
+    disable_user(_desk(), name)
+    click.echo(f"user {name} disabled")
+
+
+@user.command("passwd")
+@click.argument("name")
+def user_passwd(name: str) -> None:
+    """Set a new password (re-enables a disabled account); open sessions end."""
+    from .desk_db import set_password
+
+    set_password(_desk(), name, _password())
+    click.echo(f"password of {name} changed")
 
 
 def run() -> None:

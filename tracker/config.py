@@ -52,6 +52,9 @@ class Settings:
     page_cache_mb: int = 64  # rendered pages kept in memory, at most (0: none)
     scheduler: bool = True
     editor: str = ""  # the name the CLI publishes beside a decision when --who is not given
+    https: bool = False  # the site is served over HTTPS: desk cookies are marked Secure
+    two_editor_rule: bool = False  # a status change needs a second editor's approval
+    session_hours: int = 8  # an editor's login lasts this long, at most
     secret_key: str = field(default="", repr=False)
 
     @property
@@ -66,6 +69,11 @@ class Settings:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "tracker.db"
+
+    @property
+    def desk_db_path(self) -> Path:
+        """Editors' accounts and login attempts: never in tracker.db, which is open data."""
+        return self.data_dir / "desk.db"
 
     @property
     def archive_dir(self) -> Path:
@@ -153,6 +161,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "request_delay": (0, 3600, False),
     "request_timeout": (0.1, 3600, False),
     "request_deadline": (1, 24 * 3600, False),
+    "session_hours": (1, 24 * 30, True),
 }
 
 
@@ -184,7 +193,7 @@ def _parse(name: str, raw: str) -> object:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"{_env(name, raw)}: not a time zone name") from None
         return raw
-    if name == "scheduler":
+    if name in {"scheduler", "https", "two_editor_rule"}:
         if raw.lower() not in _ON | _OFF:
             raise ConfigError(f"{_env(name, raw)}: expected on or off")
         return raw.lower() in _ON

@@ -288,6 +288,34 @@ def _sources(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0005_desk")
+def _desk(db: sqlite_utils.Database) -> None:
+    # A status change waiting for a second editor (TRACKER_TWO_EDITOR_RULE=on). Names here are
+    # display names, as published (unique per account in desk.db), never logins.
+    db["status_proposals"].create(
+        {
+            "id": int,
+            "commitment_id": str,
+            "status": str,
+            "effective_date": str,
+            "reason": str,
+            "note": str,
+            "note_es": str,
+            "evidence_ids": str,  # JSON list
+            "proposed_by": str,
+            "proposed_at": str,
+            "state": str,  # pending / approved
+            "decided_by": str,
+            "decided_at": str,
+            "event_id": int,
+        },
+        pk="id",
+        foreign_keys=[("commitment_id", "commitments", "id")],
+    )
+    # A retraction is a newer event naming the wrong one: nothing is deleted.
+    db["status_events"].add_column("retracts", int)
+
+
 @contextmanager
 def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """A write transaction that takes the write lock at once (BEGIN IMMEDIATE), so no other

@@ -40,3 +40,7 @@ class SearchTimeout(TrackerError):
 
 class InputError(TrackerError):
     """A line of input (for example a match-text JSON line) that cannot be read."""
+
+
+class DeskError(TrackerError):
+    """A refused account operation: unknown user, weak password, disabled account."""

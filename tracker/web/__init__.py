@@ -7,12 +7,13 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
 
 from ..catalog import sync
 from ..config import Settings
 from ..db import open_db
 from ..i18n import TRANSLATIONS_DIR, LanguagePrefix, compile_catalogs, url_in
-from . import about, filters, ops, public, records
+from . import about, audit, desk, filters, ops, public, records
 from .caching import PageCache, page_query
 from .database import close_db
 
@@ -54,6 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(about.bp)
+    app.register_blueprint(audit.bp)
+    CSRFProtect(app)  # every POST, desk and public forms alike, needs the session's token
+    desk.init_app(app)
 
     @app.context_processor
     def _freshness() -> dict:
