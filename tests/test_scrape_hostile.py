@@ -1,0 +1,113 @@
+"""Silent losses made loud (issue 15, item 12): listing rows we cannot read, a listing cut
+short, dates that overflow, an oversized robots.txt. Each is recorded on the run and shown on
+/sources; a listing that shrank sharply fails the run and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bs4 import BeautifulSoup
+
+from scrapers.granicus import parse_publisher
+from scrapers.wordpress import long_date
+from tests.granicus_site import LISTING
+from tracker.scrape import scrape
+from tracker.web import create_app
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def _archive_rows(soup: BeautifulSoup):
+    return soup.find("table", id="archive").find("tbody").find_all("tr")
+
+
+def _cell(tr, column: str):
+    return next(td for td in tr.find_all("td") if td["headers"][0] == column)
+
+
+def _sources_text(cfg) -> str:
+    app = create_app({"SETTINGS": cfg, "TESTING": True})
+    response = app.test_client().get("/sources")
+    assert response.status_code == 200
+    return BeautifulSoup(response.data, "lxml").get_text(" ", strip=True)
+
+
+# --- dates that overflow --------------------------------------------------------------------
+
+
+def test_a_five_digit_year_is_no_date_on_either_source():
+    from scrapers.granicus import _parse_date
+
+    assert _parse_date("May 19, 99999") is None  # was 9999-05-19
+    assert _parse_date("May 19, 20266 - 09:00 AM") is None  # was 2026-05-19
+    assert _parse_date("May 19, 2026 - 09:00 AM") == (date(2026, 5, 19), "09:00")
+    assert long_date("May 19, 99999") is None
+    assert long_date("May 19, 99999", default_year=2026) is None  # not the default year either
+    assert long_date("May 19 @ 2:00 pm", default_year=2026) == (date(2026, 5, 19), "14:00")
+
+
+def test_a_listing_row_dated_99999_is_skipped_and_named():
+    soup = BeautifulSoup(LISTING, "lxml")
+    _cell(_archive_rows(soup)[2], "Date").string = "May 19, 99999"
+    listing = parse_publisher(str(soup), "https://bhamal.granicus.com", 2, tz=CHICAGO)
+    assert not [m for m in listing.meetings if m.date.year > 3000]
+    assert any("unreadable date 'May 19, 99999'" in w for w in listing.warnings)
+
+
+# --- rows lost in a listing: on the run and on /sources -------------------------------------
+
+
+def test_rows_with_unreadable_dates_or_no_title_are_on_the_run_and_on_sources(site, cfg, database):
+    soup = BeautifulSoup(LISTING, "lxml")
+    rows = _archive_rows(soup)
+    _cell(rows[2], "Date").string = "May 19, 99999"
+    _cell(rows[3], "Name").string = ""
+    site.listing = str(soup)
+    (run,) = scrape(database, cfg, progress=False)
+    assert run.outcome == "partial", "a run that lost rows is not ok"
+    assert run.meetings_seen == 14
+    reasons = " | ".join(e["reason"] for e in run.errors)
+    assert "unreadable date 'May 19, 99999'" in reasons
+    assert "empty title" in reasons
+    page = _sources_text(cfg)
+    assert "unreadable date 'May 19, 99999'" in page
+    assert "empty title" in page
+
+
+def test_a_listing_cut_in_half_fails_the_run_and_changes_nothing(site, cfg, database):
+    (first,) = scrape(database, cfg, progress=False)
+    assert (first.outcome, first.meetings_seen) == ("ok", 16)
+    meetings = database["meetings"].count
+    soup = BeautifulSoup(LISTING, "lxml")
+    for tr in _archive_rows(soup)[2:]:  # 5 upcoming and 2 archived rows remain of 16
+        tr.decompose()
+    site.listing = str(soup)
+    (run,) = scrape(database, cfg, progress=False)
+    assert run.outcome == "failed", f"{run.outcome}: {run.message}"
+    assert "listing shrank" in run.message and "16" in run.message
+    assert database["meetings"].count == meetings
+    assert "listing shrank" in _sources_text(cfg)
+
+
+def test_a_quiet_week_that_loses_one_meeting_is_not_a_failure(site, cfg, database):
+    scrape(database, cfg, progress=False)
+    soup = BeautifulSoup(LISTING, "lxml")
+    _archive_rows(soup)[-1].decompose()
+    site.listing = str(soup)
+    (run,) = scrape(database, cfg, progress=False)
+    assert (run.outcome, run.meetings_seen) == ("ok", 15)
+
+
+# --- robots.txt over 500 KiB ----------------------------------------------------------------
+
+
+def test_an_oversized_robots_txt_is_on_the_run_and_on_sources(site, cfg, database):
+    # Its rules come first, so they still hold; the cut is what the run must say.
+    site.robots = "User-agent: *\nDisallow: /DownloadFile.php\n" + "# pad\n" * 100_000
+    (run,) = scrape(database, cfg, progress=False)
+    assert run.outcome == "partial"
+    (warning,) = [e["reason"] for e in run.errors if "robots.txt" in e["reason"]]
+    assert "500 KiB" in warning
+    assert "robots.txt" in _sources_text(cfg)
+    assert not site.requests_to(r"^/DownloadFile\.php"), "its rules were still obeyed"
