@@ -15,14 +15,60 @@ from .vocab import EDITOR_STATUSES, Outcome, Reason, ReviewState, Stance
 logger = logging.getLogger(__name__)
 
 
+# SQLite's own words when the disk (or the database's quota) is full.
+_DISK_FULL = ("database or disk is full", "disk i/o error")
+
+
+class Whole(click.IntRange):
+    """A whole number in a range ("'abc' is not a valid whole number", not "integer range")."""
+
+    name = "whole number"
+
+
+# The largest id SQLite stores: a larger one is a usage error, not an OverflowError traceback.
+ROW_ID = Whole(1, 2**63 - 1)
+
+
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    """Click's usage errors print usage, a hint and a blank line; we print one line with the
+    hint in it, like every other error of the command line."""
+    if exc.ctx is None:
+        return exc
+    message = " ".join(exc.format_message().split())
+    short = click.UsageError(f"{message} (see '{exc.ctx.command_path} --help')")
+    short.exit_code = exc.exit_code
+    return short
+
+
 class Group(click.Group):
-    """Turns every TrackerError into one line on stderr and exit code 1, never a traceback."""
+    """Turns every TrackerError, usage error and failed write into one line on stderr and a
+    non-zero exit code, never a traceback."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:  # an unknown option of `python run.py` itself
+            raise _one_line(exc) from None
 
     def invoke(self, ctx: click.Context):
+        import sqlite3
+
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # of a subcommand, at any depth
+            raise _one_line(exc) from None
         except TrackerError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.OperationalError as exc:
+            if not str(exc).lower().startswith(_DISK_FULL):
+                raise
+            where = settings().data_dir
+            raise click.ClickException(f"cannot write the database in {where}: {exc}") from None
+        except OSError as exc:  # a folder we cannot write, a full disk, a file gone
+            if exc.errno is None:
+                raise
+            where = f": {exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"{exc.strerror}{where}") from None
 
 
 def settings() -> Settings:
@@ -67,7 +113,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default TRACKER_HOST).")
-@click.option("--port", default=None, type=int, help="Port (default TRACKER_PORT).")
+@click.option("--port", default=None, type=Whole(1, 65535), help="Port (default TRACKER_PORT).")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the public site with waitress."""
     from waitress import serve as waitress_serve
@@ -315,7 +361,7 @@ def review() -> None:
 @click.option(
     "--limit", default=50, show_default=True, type=click.IntRange(1, 1000), help="Rows per page."
 )
-@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Which page.")
+@click.option("--page", default=1, show_default=True, type=Whole(1, 10**6), help="Which page.")
 def review_list(commitment_id: str | None, state: str, limit: int, page: int) -> None:
     """List evidence, highest score first."""
     from .evidence import review_queue
@@ -343,7 +389,7 @@ def review_list(commitment_id: str | None, state: str, limit: int, page: int) ->
 
 
 @review.command("show")
-@click.argument("evidence_id", type=int)
+@click.argument("evidence_id", type=ROW_ID)
 def review_show(evidence_id: int) -> None:
     """Show one piece of evidence: passage, why it matched, where it comes from."""
     import json
@@ -393,7 +439,7 @@ STANCE = click.option(
 
 
 @review.command("accept")
-@click.argument("evidence_id", type=int)
+@click.argument("evidence_id", type=ROW_ID)
 @NOTE
 @STANCE
 @WHO
@@ -403,7 +449,7 @@ def review_accept(evidence_id: int, note: str, stance: str | None, who: str) -> 
 
 
 @review.command("reject")
-@click.argument("evidence_id", type=int)
+@click.argument("evidence_id", type=ROW_ID)
 @NOTE
 @WHO
 def review_reject(evidence_id: int, note: str, who: str) -> None:
@@ -427,7 +473,7 @@ def status() -> None:
 @click.option(
     "--evidence",
     "evidence_ids",
-    type=int,
+    type=ROW_ID,
     multiple=True,
     help="Evidence id this rests on (repeat); required for kept, partial, broken.",
 )
