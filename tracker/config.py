@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
@@ -105,7 +106,11 @@ class Settings:
             name = key[len("TRACKER_") :].lower()
             if name not in known:
                 raise ConfigError(f"{key}: unknown setting (known: {', '.join(sorted(known))})")
-            values[known[name]] = _parse(name, raw.strip())
+            value = raw.strip()
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+                # A newline in a User-Agent or an editor's name breaks a header or a byline.
+                raise ConfigError(f"{_env(name, raw)}: holds a control character (a newline?)")
+            values[known[name]] = _parse(name, value)
         settings = cls(**values)  # type: ignore[arg-type]
         settings.check()
         return settings
@@ -166,18 +171,62 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
 
 
 def _http_url(name: str, raw: str) -> str:
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
-        raise ConfigError(f"{_env(name, raw)}: expected an http(s) URL with a host")
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError on a port past 65535 or not a number
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() or ch == "\\" for ch in raw)
+    ):
+        raise ConfigError(
+            f"{_env(name, raw)}: expected an http(s) URL with a host (no user, query or fragment)"
+        )
     return raw.rstrip("/")
+
+
+def _hosts(name: str, raw: str) -> tuple[str, ...]:
+    from scrapers.http import host_of
+
+    hosts = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for host in hosts:
+        # An entry counts only if a URL on it names exactly it: "http://x/" or "a b" never would.
+        try:
+            same = host_of(f"http://{host}/") == host.lower() and not any(
+                ch.isspace() for ch in host
+            )
+        except ValueError:
+            same = False
+        if not same:
+            raise ConfigError(f"{_env(name, raw)}: {host!r} is not a host name (host or host:port)")
+    return hosts
+
+
+def _listen_host(name: str, raw: str) -> str:
+    if not raw or any(ch.isspace() or ch in "/\\@" for ch in raw):
+        raise ConfigError(f"{_env(name, raw)}: expected an address or host name to listen on")
+    return raw
 
 
 def _writable_dir(path: Path) -> None:
     probe = path
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
+    refused = ConfigError(f"TRACKER_DATA_DIR={str(path)!r}: not a folder this user can write")
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise ConfigError(f"TRACKER_DATA_DIR={str(path)!r}: not a folder this user can write")
+        raise refused
+    # access() says yes to root everywhere, /proc and read-only mounts included: try a write.
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError:
+        raise refused from None
 
 
 def _parse(name: str, raw: str) -> object:
@@ -199,7 +248,12 @@ def _parse(name: str, raw: str) -> object:
         return raw.lower() in _ON
     if name == "public_url":
         return _http_url(name, raw)
-    if name in {"allowed_hosts", "premeeting_crons"}:
-        sep = "," if name == "allowed_hosts" else ";"
-        return tuple(part.strip() for part in raw.split(sep) if part.strip())
+    if name == "allowed_hosts":
+        return _hosts(name, raw)
+    if name == "host":
+        return _listen_host(name, raw)
+    if name == "user_agent" and not raw:
+        raise ConfigError(f"{_env(name, raw)}: every request must name us; keep a contact URL")
+    if name == "premeeting_crons":
+        return tuple(part.strip() for part in raw.split(";") if part.strip())
     return raw
