@@ -4,9 +4,11 @@ short, dates that overflow, an oversized robots.txt. Each is recorded on the run
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import pytest
 from bs4 import BeautifulSoup
 
 from scrapers.granicus import parse_publisher
@@ -111,3 +113,82 @@ def test_an_oversized_robots_txt_is_on_the_run_and_on_sources(site, cfg, databas
     assert "500 KiB" in warning
     assert "robots.txt" in _sources_text(cfg)
     assert not site.requests_to(r"^/DownloadFile\.php"), "its rules were still obeyed"
+
+
+# --- a run killed while processing: the next run finishes every stage (item 5) ---------------
+
+
+def _record(db) -> dict:
+    """What processing and matching leave: votes, final outcomes, candidates."""
+
+    def count(sql: str) -> int:
+        return db.execute(sql).fetchone()[0]
+
+    return {
+        "parsed": count("select count(*) from documents where parsed_at is not null"),
+        "votes": count("select count(*) from votes"),
+        "final outcomes": count("select count(*) from items where outcome_provisional = 0"),
+        "outcomes": count("select count(*) from items where outcome is not null"),
+        "candidates": count("select count(*) from evidence where kind = 'match'"),
+    }
+
+
+# When to kill: SQL on the database the killed run writes, true once it is in that stage.
+STAGES = {
+    "processing": "select count(*) >= 10 from documents where parsed_at is not null",
+    "matching": "select count(*) from scrape_runs where kind = 'match'",
+}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_run_killed_mid_stage_is_finished_by_the_next(site, cfg, database, tmp_path, stage):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from dataclasses import replace
+    from pathlib import Path
+
+    from tracker.db import open_db
+    from tracker.pipeline import update
+
+    clean_cfg = replace(cfg, data_dir=tmp_path / "clean")
+    clean = open_db(clean_cfg.db_path)
+    update(clean, clean_cfg, progress=False)
+    expected = _record(clean)
+    clean.conn.close()
+    assert expected["votes"] and expected["final outcomes"] and expected["candidates"]
+
+    env = {
+        **os.environ,
+        "TRACKER_DATA_DIR": str(cfg.data_dir),
+        "TRACKER_JURISDICTION": str(cfg.jurisdiction_file),
+        "TRACKER_REQUEST_DELAY": "0",
+    }
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "run.py", "scrape"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if database.execute(STAGES[stage]).fetchone()[0]:
+                break
+        except sqlite3.OperationalError:  # the tables are not there yet, or locked a moment
+            pass
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    kind = "process" if stage == "processing" else "match"
+    (killed,) = database.query("select * from scrape_runs where kind = ?", [kind])
+    assert killed["finished_at"] is None, f"the kill should land mid-{stage}"
+
+    runs, matched = update(database, cfg, progress=False)  # nothing new to fetch
+    assert [r.new_documents for r in runs] == [0]
+    assert matched is not None and matched.outcome == "ok"
+    assert _record(database) == expected

@@ -21,7 +21,7 @@ from .archive import blob_path, latest_version
 from .config import Settings
 from .db import utcnow
 from .extract import extract
-from .runs import Run
+from .runs import Run, left_unfinished_since
 from .vocab import READABLE, DocumentKind, RunKind
 
 logger = logging.getLogger(__name__)
@@ -36,10 +36,22 @@ def process_documents(
     progress: bool | None = None,
 ) -> Run:
     """Extract and parse documents (all of them, or those not yet parsed); record the run."""
+    # A run killed mid-way marked documents parsed but never applied their meetings' outcomes
+    # (that comes after the loop): this run applies them, or votes stay missing for good.
+    killed_since = left_unfinished_since(db, RunKind.PROCESS)
     run = Run(db, RunKind.PROCESS)
     where = "parsed_at is null" if only_pending else "1 = 1"
     docs = list(db.query(f"select * from documents where {where} order by id"))
     meetings: set[str] = set()
+    if killed_since:
+        meetings.update(
+            row["meeting_id"]
+            for row in db.query(
+                "select distinct meeting_id from documents "
+                "where parsed_at >= ? and meeting_id is not null",
+                [killed_since],
+            )
+        )
     show = sys.stderr.isatty() if progress is None else progress
     for doc in tqdm(docs, desc="processing", unit="doc", disable=not show):
         try:

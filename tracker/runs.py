@@ -125,3 +125,17 @@ def last_run(
         )
     )
     return rows[0] if rows else None
+
+
+def left_unfinished_since(db: sqlite_utils.Database, kind: str) -> str | None:
+    """When the oldest run of a kind still unfinished since the last one that finished began,
+    or None: what such a killed run did after that time, the next run of the kind must finish."""
+    row = db.execute(
+        """select min(started_at) from scrape_runs
+           where kind = ? and finished_at is null
+             and started_at > coalesce(
+                 (select max(started_at) from scrape_runs
+                  where kind = ? and finished_at is not null), '')""",
+        [kind, kind],
+    ).fetchone()
+    return row[0] if row else None
