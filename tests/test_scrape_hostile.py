@@ -4,6 +4,7 @@ short, dates that overflow, an oversized robots.txt. Each is recorded on the run
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -192,3 +193,64 @@ def test_a_run_killed_mid_stage_is_finished_by_the_next(site, cfg, database, tmp
     assert [r.new_documents for r in runs] == [0]
     assert matched is not None and matched.outcome == "ok"
     assert _record(database) == expected
+
+
+# --- a bad document of a past meeting: one failed document, and fetched again (items 2, 7) --
+
+PAST_AGENDA = ("agenda", "clip_id", 3440)  # the Regular Meeting of April 21, 2026
+PAST_MEETING = "2026-04-21-regular-city-council-meeting"
+
+
+def _agenda_of(database, meeting_id: str) -> dict:
+    return next(
+        database.query(
+            "select * from documents where meeting_id = ? and kind = 'agenda' "
+            "order by version desc limit 1",
+            [meeting_id],
+        )
+    )
+
+
+def test_a_pdf_bomb_is_one_failed_document_and_its_replacement_is_fetched(site, cfg, database):
+    from tests.granicus_site import agenda_pdf
+    from tests.pdfs import make_deflate_bomb
+
+    site.add(*PAST_AGENDA, make_deflate_bomb(200 << 20))  # 1 MB that inflates to 200 MB+
+    (run,) = scrape(database, cfg, progress=False)
+    assert run.outcome == "ok", run.errors  # fetched fine; extraction failing is processing's
+    bombed = _agenda_of(database, PAST_MEETING)
+    assert bombed["extract_status"] == "broken"
+    assert "memory limit" in bombed["extract_error"]
+    (process_run,) = database.query("select * from scrape_runs where kind = 'process'")
+    assert process_run["outcome"] == "partial" and "extract broken" in process_run["errors"]
+    statuses = [r["extract_status"] for r in database.query("select * from documents")]
+    assert statuses.count("ok") == len(statuses) - 1, "every other document was read"
+
+    # The clerk replaces it; the next ordinary (scheduled) run, no --refresh, fetches it.
+    site.add(*PAST_AGENDA, agenda_pdf(3440))
+    scrape(database, cfg, progress=False)
+    fixed = _agenda_of(database, PAST_MEETING)
+    assert (fixed["extract_status"], fixed["version"]) == ("ok", bombed["version"] + 1)
+    assert database["items"].count_where("document_id = ?", [fixed["id"]]) == 3
+
+
+def test_an_unreadable_past_document_is_asked_for_again_conditionally(site, cfg, database):
+    from tests.granicus_site import agenda_pdf
+    from tests.pdfs import make_pdf
+
+    encrypted = make_pdf([["secret"]], encrypt_password="pw")
+    site.add(*PAST_AGENDA, encrypted)
+    scrape(database, cfg, progress=False)
+    assert _agenda_of(database, PAST_MEETING)["extract_status"] == "encrypted"
+    readable = len(site.log)
+
+    scrape(database, cfg, progress=False)  # unchanged: asked again, answered 304, no bytes
+    again = site.log[readable:]
+    path = f"/files/bhamal_{hashlib.md5(encrypted).hexdigest()}.pdf"
+    assert [(status, size) for p, status, size in again if p == path] == [(304, 0)]
+    assert _agenda_of(database, PAST_MEETING)["version"] == 1
+
+    site.add(*PAST_AGENDA, agenda_pdf(3440))  # replaced: the next run takes the new copy
+    scrape(database, cfg, progress=False)
+    fixed = _agenda_of(database, PAST_MEETING)
+    assert (fixed["extract_status"], fixed["version"]) == ("ok", 2)
