@@ -254,3 +254,41 @@ def test_an_unreadable_past_document_is_asked_for_again_conditionally(site, cfg,
     scrape(database, cfg, progress=False)
     fixed = _agenda_of(database, PAST_MEETING)
     assert (fixed["extract_status"], fixed["version"]) == ("ok", 2)
+
+
+# --- scraped video links (item 10) ----------------------------------------------------------
+
+HOSTILE_VIDEOS = {
+    3456: "javascript:alert(document.cookie)",
+    3449: "data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;",
+    3446: "https://evil.example/MediaPlayer.php?clip_id=3446",
+    3440: "https://evil.example\\@bhamal.granicus.com/MediaPlayer.php",
+    3433: "https://bhamal.granicus.com.evil.example/MediaPlayer.php",
+}
+
+
+def test_scraped_video_links_that_are_not_http_on_the_source_are_dropped(site, cfg, database):
+    html = LISTING
+    for clip, url in HOSTILE_VIDEOS.items():
+        html = html.replace(
+            f"window.open('//bhamal.granicus.com/MediaPlayer.php?view_id=2&amp;clip_id={clip}'",
+            f"window.open('{url}'",
+        )
+    site.listing = html
+    scrape(database, cfg, progress=False)
+    videos = {r["id"]: r["video_url"] for r in database.query("select id, video_url from meetings")}
+    kept = [url for url in videos.values() if url]
+    assert kept and all(
+        url.startswith(("http://bhamal.granicus.com/", "https://bhamal.granicus.com/"))
+        for url in kept
+    ), kept
+    clips = LISTING.count("MediaPlayer.php?view_id=2&amp;clip_id=")
+    assert len(kept) == clips - len(HOSTILE_VIDEOS)  # the others are all still there
+
+    client = create_app({"SETTINGS": cfg, "TESTING": True}).test_client()
+    for meeting_id in videos:
+        page = BeautifulSoup(client.get(f"/meetings/{meeting_id}").data, "lxml")
+        for link in page.find_all("a", href=True):
+            href = link["href"]
+            assert not href.lower().startswith(("javascript:", "data:")), href
+            assert "evil.example" not in href, href
