@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -95,8 +96,13 @@ def in_process(data: bytes, limit_bytes: int, seconds: float) -> dict:
     try:
         report = json.loads(out)
     except ValueError:
-        killed = os.WIFSIGNALED(status)
-        report = {"status": f"killed at {seconds:.0f} s" if killed else f"died ({status})"}
+        if wall >= seconds:
+            report = {"status": f"not done after {seconds:.0f} s (stopped)"}
+        elif os.WIFSIGNALED(status):
+            name = signal.Signals(os.WTERMSIG(status)).name
+            report = {"status": f"the process died ({name}, out of memory)"}
+        else:
+            report = {"status": f"the process died (exit {os.WEXITSTATUS(status)})"}
     report["wall"] = wall
     report["peak_mb"] = usage.ru_maxrss / 1024
     return report
@@ -122,14 +128,19 @@ def bounded(data: bytes) -> dict:
 
 
 def bench_extract(args) -> None:
-    from tests.pdfs import bomb_content_size, make_deflate_bomb, make_many_pages_pdf
+    import logging
+
+    from tests.pdfs import bomb_content_size, lines_content, make_deflate_bomb, make_many_pages_pdf
     from tracker.extract import stop_worker
+
+    logging.getLogger("tracker").setLevel(logging.ERROR)
 
     print("== 1. extraction: in one process with no caps (old) vs our bounded child")
     limit = int(args.inprocess_limit_mb * MB)
     documents = {
         "deflate bomb": make_deflate_bomb(args.bomb_mb * MB),
-        "20,000-page PDF": make_many_pages_pdf(20_000),
+        # Pages of 40 dense lines each, as a packet of resolutions is.
+        "20,000-page PDF": make_many_pages_pdf(20_000, lines_content("Resolution 2017-14", 40)),
     }
     for name, data in documents.items():
         extra = ""
