@@ -401,7 +401,7 @@ def bench_load(args) -> None:
     errors = sum(n for s, n in statuses.items() if s == 0 or s >= 500 and s != 503)
     busy = sum(1 for p, s, _ in results if s == 503 and p.startswith("/search"))
     other_503 = sum(1 for p, s, _ in results if s == 503 and not p.startswith("/search"))
-    times = [t for _, s, _ in results if s == 200]
+    times = [e for _, s, e in results if s == 200]
     print(
         f"  {len(results)} requests ({len(results) / scrape_s:.0f}/s): {dict(statuses)}; "
         f"errors (5xx but a busy search's 503, or no answer): {errors + other_503}; "
