@@ -113,6 +113,14 @@ def test_a_catalogue_that_is_not_utf8_is_one_line_naming_the_file(runner, tmp_pa
     assert "catalogue.yaml" in line and "not UTF-8" in line
 
 
+def test_match_text_input_that_is_not_utf8_is_one_line(runner, tmp_path):
+    lines = tmp_path / "latin1.jsonl"
+    lines.write_bytes('{"id": 1, "text": "Café sanctuary city"}\n'.encode("latin-1"))
+    result = runner.invoke(main, ["match-text", str(lines)])
+    assert result.exit_code == 1
+    assert one_line(result).startswith("Error: the input is not UTF-8 text")
+
+
 @pytest.mark.parametrize("blank", ["   ", "\t", " - ", "—"])
 @pytest.mark.parametrize("where", ["any", "decoys"])
 def test_a_rule_phrase_of_blanks_is_refused_when_the_catalogue_loads(

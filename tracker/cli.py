@@ -64,6 +64,8 @@ class Group(click.Group):
                 raise
             where = settings().data_dir
             raise click.ClickException(f"cannot write the database in {where}: {exc}") from None
+        except UnicodeDecodeError as exc:  # a file given to a command (match-text) in Latin-1
+            raise click.ClickException(f"the input is not UTF-8 text ({exc.reason})") from None
         except OSError as exc:  # a folder we cannot write, a full disk, a file gone
             if exc.errno is None:
                 raise
