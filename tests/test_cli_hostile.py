@@ -139,6 +139,15 @@ def test_a_rule_phrase_of_blanks_is_refused_when_the_catalogue_loads(
         assert "needs at least one letter or digit" in line
 
 
+def test_a_database_file_that_is_not_a_database_is_one_line(runner, settings):
+    settings.data_dir.mkdir(parents=True)
+    settings.db_path.write_text("not a database, whatever its name says " * 100)
+    result = runner.invoke(main, ["load-curated"])
+    assert result.exit_code == 1
+    line = one_line(result)
+    assert str(settings.db_path) in line and "file is not a database" in line
+
+
 def _run(args, data_dir: Path, stdout=subprocess.PIPE, preexec_fn=None):
     env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_EDITOR": "Test editors"}
     return subprocess.run(

@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 # SQLite's own words when the disk (or the database's quota) is full.
 _DISK_FULL = ("database or disk is full", "disk i/o error")
+# ... and when tracker.db is some other file, or was damaged.
+_NOT_A_DATABASE = ("file is not a database", "database disk image is malformed")
 
 
 class Whole(click.IntRange):
@@ -59,11 +61,16 @@ class Group(click.Group):
             raise _one_line(exc) from None
         except TrackerError as exc:
             raise click.ClickException(str(exc)) from None
-        except sqlite3.OperationalError as exc:
-            if not str(exc).lower().startswith(_DISK_FULL):
-                raise
-            where = settings().data_dir
-            raise click.ClickException(f"cannot write the database in {where}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            text = str(exc).lower()
+            if text.startswith(_DISK_FULL):
+                where = settings().data_dir
+                raise click.ClickException(f"cannot write the database in {where}: {exc}") from None
+            if text.startswith(_NOT_A_DATABASE):
+                raise click.ClickException(
+                    f"{settings().db_path}: {exc} (restore it from a backup)"
+                ) from None
+            raise
         except UnicodeDecodeError as exc:  # a file given to a command (match-text) in Latin-1
             raise click.ClickException(f"the input is not UTF-8 text ({exc.reason})") from None
         except OSError as exc:  # a folder we cannot write, a full disk, a file gone
