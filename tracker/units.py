@@ -66,6 +66,14 @@ _TALLY = re.compile(
     r"^\s*(?:Ayes|Yeas|Nays|Noes|Abstaining|Abstain(?:ed)?|Absent|Not\s+Voting|Recused)\s*:.*$",
     re.I | re.M,
 )
+# The headings that open a minutes record say which matter it is (its number is stored apart);
+# they are not part of the passage a reader is quoted.
+_HEADINGS = re.compile(
+    r"^[ \t]*(?:(?:CONSENT|ADDENDUM|WITHDRAWN|DEFERRED)[ \t]+)*ITEM[ \t]+\d{1,3}\.?[ \t]*$"
+    r"|^[ \t]*(?:RESOLUTION|ORDINANCE)[ \t]+NO\.?[ \t]*\d{1,4}-\d{2,4}[ \t]*$"
+    r"|^[ \t]*\(Items?[ \t]+(?:Nos?\.?[ \t]*)?\d{1,3}\)[ \t]*$",
+    re.M,
+)
 ELLIPSIS = "\u2026"
 
 
@@ -86,7 +94,7 @@ def _sentences(flat: str) -> list[tuple[int, int]]:
 def excerpt(text: str, terms: Iterable[str] = (), limit: int = PASSAGE_MAX) -> str:
     """The sentences of `text` around the first of `terms` it contains (else its opening), at
     most `limit` characters, an ellipsis where text was left out; no roll-call tally lines."""
-    flat = " ".join(_TALLY.sub(" ", text or "").split())
+    flat = " ".join(_HEADINGS.sub(" ", _TALLY.sub(" ", text or "")).split())
     if not flat:
         return ""
     lower = flat.casefold()
