@@ -201,8 +201,11 @@ def test_public_pages_show_candidates_apart_and_never_as_findings(cfg, matched):
     app = create_app({"SETTINGS": cfg, "TESTING": True})
     client = app.test_client()
     page = BeautifulSoup(client.get("/commitments/municipal-id").data, "lxml")
+    proposed = _one(matched, 8, "municipal-id")
     evidence = page.select_one("section[aria-labelledby=evidence-heading]")
-    assert evidence.select("article.evidence") == []  # nothing accepted yet
+    accepted_ids = [a["id"] for a in evidence.select("article.evidence")]
+    assert f"evidence-{proposed['id']}" not in accepted_ids  # a guess is not a finding
+    assert evidence.select(".unreviewed-card") == []
     suggested = page.select_one("section.unreviewed")
     cards = suggested.select("article.evidence")
     assert cards, "the municipal ID ordinance is suggested"
