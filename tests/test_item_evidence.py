@@ -229,3 +229,55 @@ def test_low_confidence_candidates_stay_off_public_pages(cfg, matched):
     assert f"evidence-{shown['id']}" not in ids
     why = json.loads(shown["why"])
     assert why["terms"]  # it stays in the editors' queue, with its reason
+
+
+def test_an_editor_attaches_an_unassigned_item_from_the_desk(cfg, matched):
+    from tests.test_desk import login, make_desk, token
+
+    client = make_desk(cfg).test_client()
+    assert client.get("/desk/unassigned").status_code == 302  # editors only
+    login(client)
+    page = BeautifulSoup(client.get("/desk/unassigned").data, "lxml")
+    (card,) = page.select("article.unassigned")
+    assert card.h2.get_text(strip=True) == "Item 13, Regular City Council Meeting"
+    assert "Migrants" in card.get_text() and "low confidence" in card.get_text()
+    action = card.form["action"]
+    answer = client.post(
+        action,
+        data={
+            "csrf_token": token(client, "/desk/unassigned"),
+            "decision": "attach",
+            "commitment": "welcoming-integration",
+            "stance": "context",
+            "note": "A day recognising migrants: context for the welcoming city.",
+        },
+    )
+    assert answer.status_code == 302
+    (row,) = matched.query(
+        "select * from evidence where commitment_id = 'welcoming-integration' and item_number = 13"
+    )
+    assert (row["review_state"], row["reviewer"], row["stance"]) == (
+        "accepted",
+        "Alice A.",
+        "context",
+    )
+    page = BeautifulSoup(client.get("/desk/unassigned").data, "lxml")
+    assert page.select("article.unassigned") == []
+    public = BeautifulSoup(client.get("/commitments/welcoming-integration").data, "lxml")
+    accepted = public.select_one("section[aria-labelledby=evidence-heading]")
+    assert accepted.select_one(f"#evidence-{row['id']}") is not None
+
+
+def test_the_desk_can_move_a_candidate_to_another_promise(cfg, matched):
+    from tracker.evidence import attach
+
+    wrong = _one(matched, 8, "municipal-id")
+    target = attach(
+        matched, wrong["id"], "equal-protection", "supports", "Editor A", "Regardless of status."
+    )
+    moved = matched["evidence"].get(target)
+    assert (moved["commitment_id"], moved["review_state"]) == ("equal-protection", "accepted")
+    assert moved["match_key"] == wrong["match_key"]
+    assert matched["evidence"].get(wrong["id"])["review_state"] == "rejected"
+    match_all(matched, COMMITMENTS_FILE)
+    assert matched["evidence"].get(target)["review_state"] == "accepted"

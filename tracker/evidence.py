@@ -396,6 +396,73 @@ def review(
     return get(db, evidence_id)
 
 
+def attach(
+    db: sqlite_utils.Database,
+    evidence_id: int,
+    commitment_id: str,
+    stance: str | None,
+    who: str,
+    note: str,
+) -> int:
+    """An editor's decision that a candidate is evidence for another promise than the one the
+    matcher named: accepted evidence of that commitment for the same unit (so re-matching keeps
+    it), and the original candidate rejected with a note saying where it went."""
+    row = get(db, evidence_id)
+    if row["kind"] != EvidenceKind.MATCH:
+        raise StatusError(f"evidence {evidence_id} is not a matcher's candidate")
+    if not db["commitments"].count_where("id = ?", [commitment_id]):
+        raise StatusError(f"no commitment with id {commitment_id!r}")
+    stance = stance or Stance.CONTEXT
+    if stance not in tuple(Stance):
+        raise StatusError(f"stance {stance!r} unknown (one of: {', '.join(Stance)})")
+    if not note.strip():
+        raise StatusError("a review needs a note that says why")
+    there = list(
+        db.query(
+            "select * from evidence where commitment_id = ? and match_key = ?",
+            [commitment_id, row["match_key"]],
+        )
+    )
+    if there and there[0]["review_state"] != ReviewState.CANDIDATE:
+        raise StatusError(f"evidence {there[0]['id']} already holds this item for {commitment_id}")
+    if there:  # the matcher proposed it for that promise too: accept that candidate
+        target = there[0]["id"]
+        review(db, target, ReviewState.ACCEPTED, who=who, note=note, stance=stance)
+    else:
+        now = utcnow()
+        copy = {k: v for k, v in row.items() if k != "id"}
+        copy.update(
+            commitment_id=commitment_id,
+            stance=stance,
+            review_state=ReviewState.ACCEPTED,
+            reviewer=who,
+            review_note=note,
+            reviewed_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        with db.atomic():
+            target = db["evidence"].insert(copy).last_pk
+            db["audit_log"].insert(
+                {
+                    "at": now,
+                    "who": who,
+                    "action": "review:accepted",
+                    "target": f"evidence:{target}",
+                    "detail": json.dumps({"note": note, "attached_from": evidence_id}),
+                }
+            )
+    if row["review_state"] == ReviewState.CANDIDATE:
+        review(
+            db,
+            evidence_id,
+            ReviewState.REJECTED,
+            who=who,
+            note=f"attached to {commitment_id}: {note}",
+        )
+    return target
+
+
 def add_manual(
     db: sqlite_utils.Database,
     settings: Settings,
