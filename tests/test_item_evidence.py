@@ -281,3 +281,12 @@ def test_the_desk_can_move_a_candidate_to_another_promise(cfg, matched):
     assert matched["evidence"].get(wrong["id"])["review_state"] == "rejected"
     match_all(matched, COMMITMENTS_FILE)
     assert matched["evidence"].get(target)["review_state"] == "accepted"
+
+
+def test_the_minutes_passage_of_an_item_is_marked_in_the_archived_minutes(cfg, matched):
+    legal = _one(matched, 10, "legal-defense")
+    app = create_app({"SETTINGS": cfg, "TESTING": True})
+    url = f"/documents/{legal['minutes_document_sha256']}?evidence={legal['id']}"
+    page = BeautifulSoup(app.test_client().get(url).data, "lxml")
+    mark = page.select_one("mark#passage")
+    assert mark is not None and "Legal Aid Society" in mark.get_text()
