@@ -139,9 +139,13 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
     proposals: dict[tuple[str, str], dict] = {}
     unassigned: dict[str, dict] = {}
 
+    # FTS5 narrows the items worth reading to those holding a trigger phrase; an item read with
+    # a minutes record is always read (the record may hold what the agenda's text lacks).
+    item_ids = _recall(db, "items", matcher, ids)
     for unit in units(db):
         reading = unit.reading()
-        found = matcher.match(reading)
+        worth = unit.kind != UnitKind.ITEM or unit.minutes or unit.row["id"] in item_ids
+        found = matcher.match(reading) if worth else []
         for cand in found:
             proposals[(cand.commitment_id, unit.key)] = _unit_row(
                 cand, unit, sha=shas[cand.commitment_id]
