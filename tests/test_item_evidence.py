@@ -290,3 +290,24 @@ def test_the_minutes_passage_of_an_item_is_marked_in_the_archived_minutes(cfg, m
     page = BeautifulSoup(app.test_client().get(url).data, "lxml")
     mark = page.select_one("mark#passage")
     assert mark is not None and "Legal Aid Society" in mark.get_text()
+
+
+def test_an_item_gone_after_a_parser_change_leaves_its_record_and_queue_entry(cfg, matched):
+    # Re-processing the same agenda with a parser that no longer finds item 13: the item goes,
+    # the minutes record and the unassigned entry that pointed at it stay, pointing at nothing.
+    from tracker.agenda import parse_agenda
+    from tracker.process import _pages, _store_items
+
+    doc = next(
+        matched.query(
+            "select * from documents where kind = 'agenda' and meeting_id like '2021-12-07%'"
+        )
+    )
+    items = [i for i in parse_agenda(_pages(matched, doc["id"])).items if i.number != 13]
+    with matched.conn:
+        _store_items(matched, doc, items)
+    assert matched["items"].count_where("document_id = ? and number = 13", [doc["id"]]) == 0
+    (record,) = matched.query("select * from minutes_records where text like '%Migrants Day%'")
+    assert record["item_id"] is None
+    (entry,) = matched.query("select * from unassigned")
+    assert entry["item_id"] is None and entry["state"] == "open"

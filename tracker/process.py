@@ -136,7 +136,8 @@ def _store_items(db: sqlite_utils.Database, doc: dict, items: list) -> None:
     ]
     for item_id in stale:
         if not db["evidence"].count_where("item_id = ?", [item_id]):
-            db.execute("update votes set item_id = null where item_id = ?", [item_id])
+            for table in ("votes", "minutes_records", "unassigned"):
+                db.execute(f"update {table} set item_id = null where item_id = ?", [item_id])
             db["items"].delete(item_id)
 
 
