@@ -311,3 +311,16 @@ def test_an_item_gone_after_a_parser_change_leaves_its_record_and_queue_entry(cf
     assert record["item_id"] is None
     (entry,) = matched.query("select * from unassigned")
     assert entry["item_id"] is None and entry["state"] == "open"
+
+
+def test_review_show_prints_both_passages(cfg, matched, monkeypatch):
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    legal = _one(matched, 10, "legal-defense")
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
+    result = CliRunner().invoke(main, ["review", "show", str(legal["id"])])
+    assert result.exit_code == 0, result.output
+    assert "item: 10" in result.output and "outcome: adopted" in result.output
+    assert f"minutes: {legal['minutes_snippet']}" in result.output
