@@ -59,7 +59,8 @@ def evidence_passage(
         return ev, None
     text = page["text"] or ""
     start, end = ev["passage_start"], ev["passage_end"]
-    if (ev["match_key"] or "").startswith("page:") and start is not None and end is not None:
+    offsets = (ev["match_key"] or "").startswith(("page:", "press:"))
+    if offsets and start is not None and end is not None:
         if 0 <= start < end <= len(text):
             return ev, {"page": page["page"], "start": start, "end": end}
     span = find_passage(text, ev["snippet"] or "")

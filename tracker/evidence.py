@@ -271,7 +271,7 @@ def _press_row(cand, row: dict, *, sha: str) -> dict:
         "confidence": cand.confidence,
         "date": row["date"],
         "title": row["title"] or row["final_url"],
-        "snippet": cand.passage,
+        "snippet": _with_ellipses(cand, row["text"] or ""),
         "why": _why(cand),
         "rules_sha256": sha,
         "source_url": row["final_url"],
@@ -282,6 +282,14 @@ def _press_row(cand, row: dict, *, sha: str) -> dict:
         "passage_start": cand.start,
         "passage_end": cand.end,
     }
+
+
+def _with_ellipses(cand, text: str) -> str:
+    """The matcher's passage of a long page, marked where the page's text goes on."""
+    passage = " ".join(cand.passage.split())
+    before = "\u2026 " if text[: cand.start].strip() else ""
+    after = " \u2026" if text[cand.end :].strip() else ""
+    return f"{before}{passage}{after}"
 
 
 def _unassigned_row(unit: _Unit, words: list[str]) -> dict:
