@@ -39,11 +39,30 @@ _NAMES = re.compile(
     re.I,
 )
 _ICE_ONLY = "ice"
+# Substrings one of which every topic word holds: a cheap test before the regex (most items
+# of a council's agenda speak of none of this).
+_CHEAP = (
+    "migra",
+    "refugee",
+    "deport",
+    "asyl",
+    "undocumented",
+    "sanctuary",
+    "temporary protected",
+    "deferred action",
+    "citizen",
+)
+_CHEAP_CASED = ("TPS", "DACA", "ICE")
 
 
 def terms(text: str) -> list[str]:
     """The immigration words in `text` (empty when it does not speak of immigration)."""
-    if not text or not _TOPIC.search(text):  # most items: one search and done
+    if not text:
+        return []
+    lower = text.lower()
+    if not any(w in lower for w in _CHEAP) and not any(w in text for w in _CHEAP_CASED):
+        return []
+    if not _TOPIC.search(text):
         return []
     names = [m.span() for m in _NAMES.finditer(text)]
     found: list[str] = []
