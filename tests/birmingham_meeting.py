@@ -1,4 +1,4 @@
-"""A Birmingham-style meeting for evidence tests: an agenda and its minutes, as the clerk writes.
+"""A Birmingham-style meeting for evidence tests: its agenda and minutes in the clerk's layout.
 
 The agenda is in the council's layout (tests/granicus_site.agenda_lines). The minutes follow
 SOURCES.md §5 and the real minutes of 2026-05-19 (tests/fixtures/text): a consent block printing

@@ -324,3 +324,76 @@ def test_review_show_prints_both_passages(cfg, matched, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "item: 10" in result.output and "outcome: adopted" in result.output
     assert f"minutes: {legal['minutes_snippet']}" in result.output
+
+
+def test_migration_0004_rekeys_reviews_made_on_row_ids(tmp_path):
+    """A database of before this change: an accepted candidate keyed item:<row id>. After the
+    migration it is keyed by the item's words, and a re-match keeps it instead of proposing the
+    item again."""
+    import sqlite_utils
+
+    from tracker.db import migrations
+
+    db = sqlite_utils.Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="0004_item_evidence")
+    db["sources"].insert({"id": "granicus", "name": "G", "base_url": "x", "kind": "granicus"})
+    meeting = "2021-12-07-regular-city-council-meeting"
+    db["meetings"].insert(
+        {
+            "id": meeting,
+            "source_id": "granicus",
+            "title": "Regular City Council Meeting",
+            "date": "2021-12-07",
+            "status": "passed",
+        }
+    )
+    db["documents"].insert(
+        {
+            "id": 1,
+            "meeting_id": meeting,
+            "kind": "agenda",
+            "url": "u",
+            "final_url": "u",
+            "sha256": "ab" * 32,
+            "version": 1,
+            "fetched_at": "2021-12-01T00:00:00+00:00",
+            "extract_status": "ok",
+            "parsed_at": "2021-12-01T00:00:00+00:00",
+        }
+    )
+    text = bm.ITEMS[4][1]  # the interpretation contract
+    item_id = (
+        db["items"]
+        .insert({"meeting_id": meeting, "document_id": 1, "number": 5, "text": text, "page": 1})
+        .last_pk
+    )
+    db["commitments"].insert({"id": "language-access", "title_en": "x", "position": 1})
+    old = (
+        db["evidence"]
+        .insert(
+            {
+                "commitment_id": "language-access",
+                "kind": "match",
+                "match_key": f"item:{item_id}",
+                "stance": "supports",
+                "review_state": "accepted",
+                "item_id": item_id,
+                "date": "2021-12-07",
+                "title": "Item 5, Regular City Council Meeting",
+                "created_at": "2021-12-02T00:00:00+00:00",
+            }
+        )
+        .last_pk
+    )
+    migrations.apply(db)
+
+    row = db["evidence"].get(old)
+    assert row["match_key"].startswith(f"item:{meeting}:") and row["review_state"] == "accepted"
+    assert (row["unit_kind"], row["item_number"], row["title"]) == (
+        "item",
+        5,
+        "Regular City Council Meeting",
+    )
+    report = match_all(db, COMMITMENTS_FILE)
+    assert report.new == 0 and report.kept_reviewed == 1
+    assert db["evidence"].count_where("commitment_id = 'language-access'") == 1
