@@ -397,3 +397,13 @@ def test_migration_0004_rekeys_reviews_made_on_row_ids(tmp_path):
     report = match_all(db, COMMITMENTS_FILE)
     assert report.new == 0 and report.kept_reviewed == 1
     assert db["evidence"].count_where("commitment_id = 'language-access'") == 1
+
+
+def test_minutes_the_parser_cannot_split_are_still_read_page_by_page(matched):
+    # As if the minutes were in a layout the parser does not know: no records at all.
+    matched.execute("delete from minutes_records")
+    match_all(matched, COMMITMENTS_FILE)
+    pages = [r for r in candidates(matched) if r["match_key"].startswith("minutes:") and r["page"]]
+    legal = [r for r in pages if r["commitment_id"] == "legal-defense" and r["item_id"] is None]
+    assert legal and "Legal Aid Society" in legal[0]["snippet"]
+    assert (legal[0]["title"], legal[0]["unit_kind"]) == ("Regular City Council Meeting", "minutes")

@@ -49,6 +49,19 @@ where m.hidden = 0 and {CURRENT_DOCUMENT}
 order by r.document_id, r.ordinal
 """
 
+# Pages of the newest minutes of a meeting that parsed into no records (a layout the minutes
+# parser does not know): read page by page, paragraph windows, rather than not at all.
+UNSTRUCTURED_MINUTES_PAGES = f"""
+select p.id, p.text, p.page, p.document_id, d.sha256, d.final_url, m.date, m.title,
+       d.meeting_id
+from pages p
+join documents d on d.id = p.document_id
+join meetings m on m.id = d.meeting_id
+where d.kind = '{DocumentKind.MINUTES}' and m.hidden = 0 and {CURRENT_DOCUMENT}
+  and d.extract_status in ('ok', 'partial')
+  and not exists (select 1 from minutes_records r where r.document_id = d.id)
+"""
+
 # Pages of the newest version of each press release (a document of no meeting, dated itself).
 CURRENT_PRESS_RELEASE_PAGES = f"""
 select p.id, p.text, p.page, p.document_id, d.sha256, d.final_url, d.date, d.title
@@ -153,6 +166,18 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
         if not found and (words := topics.terms(reading)):
             unassigned[unit.key] = _unassigned_row(unit, words)
     page_ids = _recall(db, "pages", matcher, ids)
+    for row in db.query(UNSTRUCTURED_MINUTES_PAGES):
+        if row["id"] not in page_ids:
+            continue
+        for cand in matcher.match_passages(row["text"] or ""):
+            key = f"{UnitKind.MINUTES}:{row['sha256']}:{row['page']}"
+            proposals[(cand.commitment_id, key)] = {
+                **_press_row(cand, row, sha=shas[cand.commitment_id]),
+                "match_key": key,
+                "unit_kind": UnitKind.MINUTES,
+                "title": row["title"],
+                "meeting_id": row["meeting_id"],
+            }
     for row in db.query(CURRENT_PRESS_RELEASE_PAGES):
         if row["id"] not in page_ids:
             continue
