@@ -186,10 +186,11 @@ def test_matched_item_is_highlighted_with_its_commitment_and_review_state(rec_cl
     matched = soup.select("li.item.matched")
     assert [li["id"] for li in matched] == ["item-2"]
     assert "interpretation" in matched[0].select_one(".item-text").get_text()
-    assert "Matched to a promise" in matched[0].select_one(".match-label").get_text()
+    # Only a suggestion so far: not presented as a finding.
+    assert "The matcher suggests a promise" in matched[0].select_one(".match-label").get_text()
     link = matched[0].select_one(".match-box a[href='/commitments/language-access']")
     assert link.get_text(strip=True).startswith("City services and council meetings")
-    assert matched[0].select_one(".review").get_text() == "Unreviewed"
+    assert matched[0].select_one(".review").get_text() == "may be related — not yet checked"
     passage = matched[0].select_one(".match-box a[href*='evidence=']")["href"]
     assert passage.endswith("#passage")
 

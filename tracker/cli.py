@@ -418,6 +418,10 @@ def review_show(evidence_id: int) -> None:
         ("source", r["source_url"]),
         ("sha256", r["document_sha256"]),
         ("page", r["page"]),
+        ("item", r["item_number"]),
+        ("outcome", r["outcome"]),
+        ("minutes page", r["minutes_page"]),
+        ("minutes sha256", r["minutes_document_sha256"]),
         ("matched terms", ", ".join(why.get("terms", []))),
         ("rules", "; ".join(why.get("rules", []))),
         ("reviewer", r["reviewer"]),
@@ -427,6 +431,9 @@ def review_show(evidence_id: int) -> None:
             click.echo(f"{label:>13}: {value}")
     click.echo("")
     click.echo(r["snippet"] or "")
+    if r["minutes_snippet"]:
+        click.echo("")
+        click.echo(f"minutes: {r['minutes_snippet']}")
 
 
 def _review(evidence_id: int, decision: str, note: str, who: str, stance: str | None) -> None:

@@ -13,6 +13,10 @@ from .evidence import stage
 from .status import KNOWN_EVIDENCE
 
 SUGGESTIONS_SHOWN = 50
+# Below this confidence a candidate stays in the editors' queue and off public pages: a weak
+# guess shown to the public reads as a finding, however it is worded.
+PUBLIC_MIN_CONFIDENCE = 0.5
+PUBLIC_CANDIDATE = f"coalesce(e.confidence, 0) >= {PUBLIC_MIN_CONFIDENCE}"
 
 
 def get(db: sqlite_utils.Database, commitment_id: str) -> dict | None:
@@ -38,11 +42,12 @@ def accepted_evidence(
 
 
 def suggestions(db: sqlite_utils.Database, commitment_id: str) -> list[dict]:
-    """The matcher's candidates no editor has reviewed yet, newest first."""
+    """The matcher's candidates no editor has reviewed yet and confident enough to show the
+    public (as suggestions), newest first."""
     rows = list(
         db.query(
-            """select * from evidence where commitment_id = ? and review_state = 'candidate'
-               order by date desc, score desc limit ?""",
+            f"""select * from evidence e where commitment_id = ? and review_state = 'candidate'
+               and {PUBLIC_CANDIDATE} order by date desc, score desc limit ?""",
             [commitment_id, SUGGESTIONS_SHOWN],
         )
     )

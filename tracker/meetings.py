@@ -8,6 +8,7 @@ from datetime import date
 
 import sqlite_utils
 
+from .commitments import PUBLIC_CANDIDATE
 from .db import CURRENT_DOCUMENT
 from .evidence import stage
 from .status import KNOWN_EVENT, KNOWN_EVIDENCE
@@ -95,7 +96,8 @@ def matches_by_item(db: sqlite_utils.Database, item_ids: list[int]) -> dict[int,
         f"""select e.id, e.item_id, e.commitment_id, e.review_state, e.stance,
                    c.title_en as commitment_title_en, c.title_es as commitment_title_es
             from evidence e join commitments c on c.id = e.commitment_id
-            where e.item_id in ({marks}) and e.review_state in ('candidate', 'accepted')
+            where e.item_id in ({marks}) and (e.review_state = 'accepted'
+              or (e.review_state = 'candidate' and {PUBLIC_CANDIDATE}))
             order by c.position""",
         item_ids,
     ):
@@ -136,7 +138,8 @@ def upcoming(db: sqlite_utils.Database, today: date, limit: int = 3) -> list[dic
                           e.stance, e.review_state, c.title_en, c.title_es
                    from items i
                    join documents d on d.id = i.document_id
-                   join evidence e on e.item_id = i.id and e.review_state != 'rejected'
+                   join evidence e on e.item_id = i.id and (e.review_state = 'accepted'
+                     or (e.review_state = 'candidate' and {PUBLIC_CANDIDATE}))
                    join commitments c on c.id = e.commitment_id
                    where i.meeting_id = ? and {CURRENT_DOCUMENT}
                    order by i.number, c.position""",
@@ -163,12 +166,14 @@ def recent_changes(
         db.query(
             f"""select 'status' as kind, s.effective_date as date, s.commitment_id, s.status,
                       s.note, s.note_es, null as title, null as title_es, null as stance,
-                      c.title_en as c_title_en, c.title_es as c_title_es
+                      c.title_en as c_title_en, c.title_es as c_title_es,
+                      null as unit_kind, null as item_number, null as page
                from status_events s join commitments c on c.id = s.commitment_id
                where s.effective_date <= :day and {KNOWN_EVENT}
                union all
                select 'evidence', e.date, e.commitment_id, null, e.snippet, e.snippet_es,
-                      e.title, e.title_es, e.stance, c.title_en, c.title_es
+                      e.title, e.title_es, e.stance, c.title_en, c.title_es,
+                      e.unit_kind, e.item_number, e.page
                from evidence e join commitments c on c.id = e.commitment_id
                where e.review_state = 'accepted' and e.stance != 'context' and e.date <= :day
                  and {KNOWN_EVIDENCE}

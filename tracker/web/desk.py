@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from .. import desk as desk_mod
-from .. import desk_db
+from .. import desk_db, topics
 from .. import evidence as evidence_mod
 from ..errors import DeskError, StatusError
 from ..vocab import EDITOR_STATUSES, Reason, ReviewState, Stance
@@ -346,6 +346,49 @@ def retract(event_id: int):
     else:
         flash(lazy_gettext("Retracted: the correction is on record."), "done")
     return redirect(url_for("desk.status"))
+
+
+# --- the unassigned queue: items about immigration no promise's rules claim ------------------
+
+
+@bp.get("/unassigned")
+@editor_required
+def unassigned():
+    rows, total = topics.queue(get_db())
+    return render_template(
+        "desk/unassigned.html",
+        rows=rows,
+        total=total,
+        commitments=desk_mod.commitment_choices(get_db()),
+    )
+
+
+@bp.post("/unassigned/<int:unassigned_id>")
+@editor_required
+def decide_unassigned(unassigned_id: int):
+    form = request.form
+    db = _write_db()
+    note = form.get("note", "").strip()
+    try:
+        if form.get("decision") == "attach":
+            topics.attach(
+                db,
+                unassigned_id,
+                form.get("commitment", ""),
+                form.get("stance", ""),
+                current_user.display_name,
+                note,
+            )
+        elif form.get("decision") == "dismiss":
+            topics.dismiss(db, unassigned_id, current_user.display_name, note)
+        else:
+            abort(400, "decision: attach or dismiss")
+        db.conn.commit()
+    except StatusError as exc:
+        flash(str(exc), "problem")
+    else:
+        flash(lazy_gettext("Saved."), "done")
+    return redirect(url_for("desk.unassigned"))
 
 
 # --- accounts (admins) ----------------------------------------------------------------------

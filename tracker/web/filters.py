@@ -105,10 +105,30 @@ def long_date(value: date | str | None, precision: str = "day") -> str:
     return format_date(value, "long")
 
 
+# What an unreviewed candidate is called on public pages: the matcher's suggestion, not a finding.
+SUGGESTION_LABEL = lazy_gettext("may be related — not yet checked")
+
+
+def evidence_label(ev: dict) -> str:
+    """The heading of a piece of evidence in the page's language, built from what it points
+    to ("Item 39, Regular City Council Meeting", "Minutes p. 9, …"), never stored in English."""
+    kind = ev.get("unit_kind")
+    title = ev.get("title") or ""
+    if kind == "item" and ev.get("item_number") is not None:
+        return gettext("Item %(n)s, %(title)s", n=ev["item_number"], title=title)
+    if kind == "minutes":
+        return gettext("Minutes p. %(n)s, %(title)s", n=ev.get("page") or "?", title=title)
+    if kind == "press":
+        return gettext("Press release, %(title)s", title=title)
+    return localized(ev, "title") or (ev.get("snippet") or "")[:80]
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals.update(
         localized=localized,
+        evidence_label=evidence_label,
+        SUGGESTION_LABEL=SUGGESTION_LABEL,
         STATUS_LABELS=STATUS_LABELS,
         STATUS_SYMBOLS=STATUS_SYMBOLS,
         STANCE_LABELS=STANCE_LABELS,

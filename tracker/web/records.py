@@ -81,7 +81,7 @@ FLAG_LABELS = {
     "deferred": lazy_gettext("Deferred"),
 }
 REVIEW_LABELS = {
-    "candidate": lazy_gettext("Unreviewed"),
+    "candidate": lazy_gettext("may be related — not yet checked"),
     "accepted": lazy_gettext("Accepted"),
 }
 
