@@ -80,8 +80,9 @@ _GAP_SEP = rf"[\s,/()\[\]\"'\u201c\u201d{_DASH_CLASS}]+"
 # so routine items pay one quick search.
 _GLUE_HINT = re.compile(
     r"immigra|sanctuar|deport|refugee|asylum|migrant|citizenship|undocumented|detainer"
-    r"|customs|homeland|daca|welcom|ice[a-z]|[a-z]ice(?![a-z])"
+    r"|customs|homeland|daca|welcom"
 )
+_ICE_GLUED = re.compile(r"ICE[A-Z][a-z]|[a-z]ICE(?![A-Za-z])")  # "ICEAgreement", "withICE"
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})")
 _LOWER_RUN = re.compile(r"[a-z]{7,}")
 
@@ -264,7 +265,7 @@ def _unglue(text: str, lower: str, vocabulary: frozenset[str]) -> tuple[str, lis
     None when nothing is glued (the usual case). Spaces are inserted, never characters changed,
     so a span of the result maps back to the original text through the offsets.
     """
-    if not _GLUE_HINT.search(lower):
+    if not (_GLUE_HINT.search(lower) or _ICE_GLUED.search(text)):
         return None
     cuts = {m.start() for m in _CAMEL.finditer(text)}
     for m in _LOWER_RUN.finditer(lower):
