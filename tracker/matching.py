@@ -337,6 +337,7 @@ class _Pattern:
     weight: float
     stance: Stance
     label: str
+    refusable: bool
     any_set: frozenset[int]  # the same indexes as sets, for a quick "can it fire?"
     with_set: frozenset[int]
 
@@ -438,6 +439,7 @@ class Matcher:
                         p.weight,
                         p.stance,
                         " ".join(label.split()),
+                        p.refusable,
                         frozenset(i for i, _ in checks),
                         frozenset(with_ids),
                     )
@@ -602,10 +604,14 @@ class Matcher:
             read = []
             for pat, hits, co in fired:
                 stance_of, negs = pat.stance, []
-                if pat.stance == "contrary":
+                if pat.stance == "contrary" and pat.refusable:
                     negs = _negations(lower, hits[0], [*co, *hits])
                     if len(negs) % 2:
                         stance_of = "supports"
+                elif pat.stance == "supports":
+                    negs = _unadopted(lower, hits[0], [*co, *hits])
+                    if negs:
+                        stance_of = "contrary"
                 read.append((pat, hits, co, stance_of, negs))
             supports = sum(p.weight for p, _, _, st, _ in read if st == "supports")
             contrary = sum(p.weight for p, _, _, st, _ in read if st == "contrary")
@@ -645,7 +651,8 @@ class Matcher:
                 why += f' with "{_flat(text[cs[0][0] : cs[0][1]])}"'
             line = f"{p.label} ({p.stance} {p.weight:g}: {why})"
             if read_as != p.stance:
-                line += f" read as {read_as}: refused by " + ", ".join(f'"{n}"' for n in negs)
+                how = "refused by" if read_as == "supports" else "the measure failed:"
+                line += f" read as {read_as}: {how} " + ", ".join(f'"{n}"' for n in negs)
             rules.append(line)
         if stance == "context":
             rules.append("stance unclear (supporting and contrary signs weigh alike): context")
@@ -690,7 +697,8 @@ _NEGATOR = re.compile(
     r"|prevent\w*|refrain\w*|prohibit\w*|ban|bans|banning"
     r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
     r"|withdraw\w*|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
-    r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring)(?!\w)"
+    r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
+    r"|without regard to)(?!\w)"
 )
 # The same refusal written after the act: "... 287(g) agreement is hereby terminated".
 _NEGATED_AFTER = re.compile(
@@ -698,6 +706,41 @@ _NEGATED_AFTER = re.compile(
     r"(?:hereby\s+|also\s+)?(?P<neg>not\s+(?:permitted|allowed|authorized)|prohibited|terminated"
     r"|rescinded|repealed|ended|discontinued|banned|forbidden|cancel+ed)(?!\w)"
 )
+# A supporting measure the body declined: "NOT ADOPTED", "declined to adopt", "was voted down",
+# or the next sentence saying "the ordinance was not considered".
+# Only the words of a failed vote count here, never a bare "not" or "rejecting" ("rejecting the
+# policy of separating families" supports the promise), so a supporting rule reads as contrary
+# only when the record says the measure itself failed.
+_UNADOPTED_BEFORE = re.compile(
+    r"(?<!\w)(?:not adopted|not approved|not passed|declin\w* to (?:adopt|approve|pass|consider)"
+    r"|voted down|failed to (?:adopt|pass|approve))(?!\w)"
+)
+_UNADOPTED_AFTER = re.compile(
+    r"[^.;:!?]{0,80}?(?:[.;]\s+(?:[\w ,]{0,20}\s)?the (?:ordinance|resolution|measure|proposal)"
+    r"[^.;:!?]{0,40}?)?(?<!\w)(?:is|was|were|has been|had been)\s+"
+    r"(?P<neg>not adopted|not approved|not passed|not considered|voted down|defeated|tabled "
+    r"indefinitely)(?!\w)"
+)
+
+
+def _unadopted(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> list[str]:
+    """Words saying the measure around `hit` failed, in its clause or just after it."""
+    lo = max(0, hit[0] - _CLAUSE_BACK)
+    before = lower[lo : hit[0]]
+    cut = 0
+    for m in _CLAUSE_START.finditer(before):
+        cut = m.end()
+    found = [
+        m.group()
+        for m in _UNADOPTED_BEFORE.finditer(before, cut)
+        if not any(lo + m.start() < oe and os < lo + m.end() for os, oe in own)
+    ]
+    after = _UNADOPTED_AFTER.match(lower, hit[1])
+    if after:
+        found.append(" ".join(after.group("neg").split()))
+    return found
+
+
 # Where a clause starts: a sentence end that is not an abbreviation ("U.S. Immigration", "No. 5").
 _CLAUSE_START = re.compile(
     r"(?:(?<!u\.s)(?<!\bno)(?<!\bnos)(?<!\b[a-z])\.|[;!?])\s|\bwhereas\b|\bresolved\b"
