@@ -477,3 +477,24 @@ def test_underscores_do_not_glue_words_together():
         if c.commitment_id == "welcoming-integration"
     ]
     assert "Welcoming_America" in cand.terms
+
+
+def test_nothing_is_proposed_from_a_routine_102_item_agenda():
+    """A whole regular agenda of routine business and decoys (May 19, 2026 structure) is silent.
+
+    The fixture is written by us in the structure of the real agenda (its header says so); its
+    ice rink, ice machines, church closures, detention pond, FEMA grant from the Department of
+    Homeland Security, unlawful detainer and parcel IDs must raise nothing, item by item or page
+    by page.
+    """
+    from tracker.agenda import parse_agenda
+
+    pages = (
+        (FIXTURES / "text" / "agenda-2026-05-19-102.txt").read_text(encoding="utf-8").split("\f")
+    )
+    agenda = parse_agenda(pages)
+    assert [i.number for i in agenda.items] == list(range(1, 103))
+    assert {
+        (i.number, c.commitment_id) for i in agenda.items for c in matcher().match(i.text)
+    } == set()
+    assert [c.commitment_id for page in pages for c in matcher().match_passages(page)] == []
