@@ -203,3 +203,11 @@ def test_a_prohibition_that_is_itself_the_contrary_act_stays_contrary():
 )
 def test_real_wording_reads_the_right_way(text, commitment_id, stance):
     assert stances(text)[commitment_id] == stance
+
+
+def test_people_who_cannot_prove_status_are_served_not_checked():
+    text = (
+        "A Resolution urging the Alabama Legislature to enact legislation authorizing the "
+        "issuance of driving privilege cards to residents who cannot establish lawful presence."
+    )
+    assert "contrary" not in stances(text).values()

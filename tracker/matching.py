@@ -711,7 +711,7 @@ _NEGATOR = re.compile(
     r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
     r"|withdraw\w*|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
     r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
-    r"|without regard to)(?!\w)"
+    r"|without regard to|cannot|can not|unable to)(?!\w)"
 )
 # The same refusal written after the act: "... 287(g) agreement is hereby terminated".
 _NEGATED_AFTER = re.compile(
