@@ -211,3 +211,11 @@ def test_people_who_cannot_prove_status_are_served_not_checked():
         "issuance of driving privilege cards to residents who cannot establish lawful presence."
     )
     assert "contrary" not in stances(text).values()
+
+
+def test_an_amicus_brief_in_support_of_a_sanctuary_law_is_not_opposition():
+    text = (
+        "CITY COUNCIL RESOLUTION REAFFIRMING SUPPORT FOR STATE SENATE BILL 54 (CALIFORNIA VALUES "
+        "ACT) AND AUTHORIZING SIGNING ONTO THE AMICUS CURIAE BRIEF"
+    )
+    assert "contrary" not in stances(text).values()
