@@ -498,3 +498,27 @@ def test_nothing_is_proposed_from_a_routine_102_item_agenda():
         (i.number, c.commitment_id) for i in agenda.items for c in matcher().match(i.text)
     } == set()
     assert [c.commitment_id for page in pages for c in matcher().match_passages(page)] == []
+
+
+def test_a_proximity_decoy_hides_an_acronym_spelled_out_beside_it():
+    text = (
+        "A Resolution authorizing an Agreement to replace forty internal combustion engine (ICE) "
+        "fleet vehicles with battery electric vehicles."
+    )
+    assert matcher().match(text) == []
+    both = text + " A Resolution authorizing an Agreement with ICE for detention bed space."
+    assert "no-city-resources-for-ice" in ids(matcher().match(both))
+
+
+def test_glued_words_in_minutes_keep_their_offsets():
+    text = (
+        "Minutes of the regular meeting.\n\nThe Council discussed the draft "
+        "ImmigrationEnforcement_MOU with the Sheriff's Office and deferred it one week."
+    )
+    (cand,) = [
+        c
+        for c in matcher().match_passages(text)
+        if c.commitment_id == "police-not-immigration-agents"
+    ]
+    assert "ImmigrationEnforcement" in cand.terms
+    assert text[cand.start : cand.end] == cand.passage
