@@ -253,8 +253,9 @@ def _gap_phrase(phrase: str) -> tuple[str, re.Pattern[str], list[str]] | None:
     parts, gaps = pieces[0::2], [int(n) for n in pieces[1::2]]
     rx = r"(?<!\w)" + _part_rx(parts[0], len(parts) == 1)
     key = _key(_units(parts[0]))
-    for n, part in zip(gaps, parts[1:], strict=True):
-        rx += rf"(?:{_GAP_SEP}[\w'\u2019.]+){{0,{n}}}{_GAP_SEP}" + _part_rx(part, part is parts[-1])
+    for k, (n, part) in enumerate(zip(gaps, parts[1:], strict=True), start=2):
+        gap = rf"(?:{_GAP_SEP}[\w'\u2019.]+){{0,{n}}}{_GAP_SEP}"
+        rx += gap + _part_rx(part, k == len(parts))
         key += f" ~{n} " + _key(_units(part))
     return key, re.compile(rx), parts
 
@@ -422,9 +423,8 @@ class Matcher:
         }
 
         self._rules: list[_Rules] = []
-        self.inert_decoys: dict[
-            str, list[str]
-        ] = {}  # decoys that hold none of their rule's phrases
+        # Decoys that hold none of their commitment's phrases, and so void nothing.
+        self.inert_decoys: dict[str, list[str]] = {}
         trigger_keys: set[str] = set()
         for c, pats, decoys, excludes in raw:
             patterns = []
