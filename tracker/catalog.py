@@ -76,6 +76,10 @@ class Pattern(Strict):
     weight: float = Field(gt=0)
     stance: Literal[Stance.SUPPORTS, Stance.CONTRARY] = Stance.SUPPORTS
     case_sensitive: bool = False
+    # False when the act is itself a prohibition ("prohibiting the renting of dwellings to illegal
+    # aliens", "cease funding programs that serve illegal residents"): a "not" or "prohibiting"
+    # before it is part of the act, not a refusal of it, so it never turns it into support.
+    refusable: bool = True
     note: str | None = None
 
 
