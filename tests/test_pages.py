@@ -3,13 +3,21 @@ as-of pages and the data debt, each as a reader (or a journalist) would notice i
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
 
-from tracker.evidence import add_manual
+from tests.granicus_site import ROUTINE, GranicusSite, Meeting, listing_html, pdf_of
+from tests.places import COMMITMENTS_FILE, birmingham_at
+from tracker.config import Settings
+from tracker.db import open_db
+from tracker.evidence import add_manual, match_all, review
+from tracker.scrape import scrape
 from tracker.status import record_event
+from tracker.web import create_app
 
 
 def page(client, url, status=200):
@@ -103,3 +111,164 @@ def test_a_manual_note_appears_once(client, db, settings):
         )
     soup = page(client, "/commitments/municipal-id")
     assert soup.get_text().count(note) == 1
+
+
+# --- 2. meetings ----------------------------------------------------------------------------
+
+TODAY = date(2026, 5, 25)  # a Monday; "today" for every page of the council below
+INTERPRETATION = (
+    "",
+    "A Resolution authorizing the Mayor to execute an agreement with Alabama Language "
+    "Services, LLC to provide Spanish interpretation services for City Council meetings. "
+    "(Submitted by Councilor Tate, Chair, Public Safety Committee) **",
+)
+MUNICIPAL_ID = (
+    "P",
+    "An Ordinance to establish a Birmingham Municipal Identification Card program available "
+    "to all residents of the City. [First Reading] (Submitted by Councilor Alexander) **",
+)
+ROLL = [
+    "MINUTES OF THE REGULAR MEETING OF THE COUNCIL OF THE CITY OF BIRMINGHAM",
+    "May 19, 2026",
+    "Present on Roll Call: Councilors Abbott, Alexander, Clarke, Moore, O'Quinn,",
+    "Smitherman, Tate, Williams, Woods",
+    "Absent: None",
+]
+
+
+def vote(number: int, ayes: str, nays: str) -> list[str]:
+    return [
+        f"ITEM {number}.",
+        "The resolution was read by the City Clerk, whereupon",
+        "Councilor Tate moved its adoption which motion was seconded by Councilor",
+        "Woods, and upon the roll being called, the vote was as follows:",
+        f"Ayes: {ayes}",
+        f"Nays: {nays}",
+    ]
+
+
+@pytest.fixture
+def council(httpserver, tmp_path):
+    """A council as a reader meets it on Monday, May 25, 2026: last Tuesday's meeting with its
+    minutes (the interpretation contract failed, 2 to 7; the municipal ID ordinance had its
+    first reading), a meeting last Thursday the listing still shows as upcoming, a cancelled
+    one, one with no agenda yet and one with an agenda."""
+    held = Meeting(date(2026, 5, 19), clip_id=501, items=[ROUTINE[0], INTERPRETATION, MUNICIPAL_ID])
+    stale = Meeting(date(2026, 5, 21), event_id=601, title="Public Safety Committee")
+    cancelled = Meeting(
+        date(2026, 6, 2), event_id=602, title="Regular City Council Meeting - cancelled"
+    )
+    no_agenda = Meeting(date(2026, 6, 9), event_id=603)
+    next_one = Meeting(date(2026, 6, 16), event_id=604, items=[ROUTINE[1], INTERPRETATION])
+    meetings = [stale, cancelled, no_agenda, next_one, held]
+    html = listing_html(meetings)
+    html = re.sub(r'<a href="[^"]*event_id=603" target="_blank">Agenda</a>', "&nbsp;", html)
+    html = html.replace(
+        'headers="Minutes Regular-City-Council-Meeting">&nbsp;',
+        'headers="Minutes Regular-City-Council-Meeting"><a href="//bhamal.granicus.com/'
+        'MinutesViewer.php?view_id=2&amp;clip_id=501" target="_blank">Minutes</a>',
+    )
+    site = GranicusSite(httpserver, html)
+    for m in (held, stale, cancelled, next_one):
+        site.add_meeting(m)
+    everyone = "Abbott, Alexander, Clarke, Moore, O'Quinn, Smitherman, Tate, Williams, Woods"
+    minutes = [
+        *ROLL,
+        *vote(1, everyone, "None"),
+        *vote(2, "Tate, Woods", "Abbott, Alexander, Clarke, Moore, O'Quinn, Smitherman, Williams"),
+    ]
+    site.add("minutes", "clip_id", 501, pdf_of([minutes]))
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        jurisdiction_file=birmingham_at(tmp_path / "place", site.base_url),
+        request_delay=0,
+        secret_key="test",
+        scheduler=False,
+    )
+    db = open_db(settings.db_path)
+    with time_machine.travel(TODAY, tick=False):
+        scrape(db, settings, progress=False)
+    match_all(db, COMMITMENTS_FILE)
+    app = create_app({"SETTINGS": settings, "TESTING": True})
+    yield {"db": db, "client": app.test_client()}
+    db.conn.close()
+
+
+def on_today(client, url):
+    with time_machine.travel(TODAY, tick=False):
+        return page(client, url)
+
+
+def meeting_id(db, day):
+    return next(db.query("select id from meetings where date = ?", [day]))["id"]
+
+
+def test_a_past_meeting_is_never_confirmed_or_tentative(council):
+    listing = on_today(council["client"], "/meetings")
+    stale = meeting_id(council["db"], "2026-05-21")
+    status = listing.select_one(f'tr[id="{stale}"] .meeting-status').get_text(strip=True)
+    assert status == "Past; not yet marked as held"
+    shown = on_today(council["client"], f"/meetings/{stale}").select_one("dl.facts").get_text()
+    assert "Confirmed" not in shown and "Tentative" not in shown
+    statuses = [s.get_text(strip=True) for s in listing.select(".meeting-status")]
+    assert statuses.count("Confirmed") == 1  # June 16 (June 9, without an agenda, is tentative)
+
+
+def test_a_cancelled_meeting_is_not_on_the_next_agenda(council):
+    strip = on_today(council["client"], "/").select_one("section.next-agenda")
+    dates = [t["datetime"][:10] for t in strip.select("article.meeting-card time")]
+    assert dates == ["2026-06-09", "2026-06-16"]
+    assert "cancelled" not in strip.get_text().lower()
+
+
+def test_a_meeting_without_an_agenda_says_so(council):
+    cards = on_today(council["client"], "/").select("section.next-agenda article.meeting-card")
+    assert "No agenda has been published for this meeting yet." in cards[0].get_text()
+    assert "matched" not in cards[0].get_text()
+    assert cards[1].select("ul.matched-items li")  # the interpretation contract, again
+
+
+def test_the_meetings_time_is_written_the_same_on_every_page(council):
+    client, db = council["client"], council["db"]
+    card = on_today(client, "/").select("section.next-agenda article.meeting-card")[1]
+    listed = on_today(client, "/meetings").select_one(f'tr[id="{meeting_id(db, "2026-06-16")}"] td')
+    facts = on_today(client, f"/meetings/{meeting_id(db, '2026-06-16')}").select_one("dl.facts")
+    assert (
+        "June 16, 2026, 9:30\u202fAM" in card.get_text()
+        or "June 16, 2026, 9:30 AM" in card.get_text()
+    )
+    assert "9:30" in listed.get_text() and "09:30" not in card.get_text()
+    assert listed.select_one(".meta").get_text() == facts.select("dd")[1].get_text()
+
+
+def test_a_first_reading_recorded_in_the_minutes_says_first_reading_no_vote(council):
+    soup = on_today(council["client"], f"/meetings/{meeting_id(council['db'], '2026-05-19')}")
+    item = soup.select_one("li#item-3")
+    outcome = item.select_one(".outcome").get_text(strip=True)
+    assert outcome == "First reading, no vote"
+    assert "not yet known" not in item.get_text() and "Provisional" not in item.get_text()
+
+
+def test_a_failed_vote_is_credited_to_the_minutes(council):
+    db, client = council["db"], council["client"]
+    soup = on_today(client, f"/meetings/{meeting_id(db, '2026-05-19')}")
+    outcome = soup.select_one("li#item-2 dl.facts div:has(.outcome) dd")
+    assert outcome.select_one(".outcome").get_text(strip=True) == "Failed"
+    minutes = next(db.query("select sha256 from documents where kind = 'minutes'"))["sha256"]
+    credit = outcome.select_one("a")
+    assert credit.get_text(strip=True) == "from the minutes, page 1"
+    assert credit["href"] == f"/documents/{minutes}#page-1"
+    # and on the promise's page, once an editor accepted the item as evidence
+    ev = next(
+        db.query(
+            "select e.id from evidence e join items i on i.id = e.item_id "
+            "where i.meeting_id = ? and i.number = 2 and e.commitment_id = 'language-access'",
+            [meeting_id(db, "2026-05-19")],
+        )
+    )
+    with db.conn:
+        review(db, ev["id"], "accepted", who="Ana", note="The contract failed, 2 to 7.")
+    card = on_today(client, "/commitments/language-access").select_one(f"#evidence-{ev['id']}")
+    meta = card.select_one("p.meta")
+    assert "Failed" in meta.get_text()
+    assert meta.select_one(f"a[href='/documents/{minutes}#page-1']")

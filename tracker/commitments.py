@@ -10,6 +10,7 @@ import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
 from .evidence import stage
+from .meetings import minutes_read, outcome_sources
 from .status import KNOWN_EVIDENCE
 
 SUGGESTIONS_SHOWN = 50
@@ -23,7 +24,11 @@ def get(db: sqlite_utils.Database, commitment_id: str) -> dict | None:
 
 
 def accepted_evidence(
-    db: sqlite_utils.Database, commitment_id: str, as_of: date | None, known: str | None
+    db: sqlite_utils.Database,
+    commitment_id: str,
+    as_of: date | None,
+    known: str | None,
+    today: date | None = None,
 ) -> list[dict]:
     """Evidence editors accepted, dated by `as_of` and recorded by `known` (None: all)."""
     rows = list(
@@ -34,10 +39,12 @@ def accepted_evidence(
             {"id": commitment_id, "as_of": as_of.isoformat() if as_of else None, "known": known},
         )
     )
-    return _with_provenance(db, rows)
+    return _with_provenance(db, rows, today)
 
 
-def suggestions(db: sqlite_utils.Database, commitment_id: str) -> list[dict]:
+def suggestions(
+    db: sqlite_utils.Database, commitment_id: str, today: date | None = None
+) -> list[dict]:
     """The matcher's candidates no editor has reviewed yet, newest first."""
     rows = list(
         db.query(
@@ -46,11 +53,15 @@ def suggestions(db: sqlite_utils.Database, commitment_id: str) -> list[dict]:
             [commitment_id, SUGGESTIONS_SHOWN],
         )
     )
-    return _with_provenance(db, rows)
+    return _with_provenance(db, rows, today)
 
 
-def _with_provenance(db: sqlite_utils.Database, rows: list[dict]) -> list[dict]:
-    """Each row with its source URLs as a list, and its meeting and stage when it is an item."""
+def _with_provenance(
+    db: sqlite_utils.Database, rows: list[dict], today: date | None = None
+) -> list[dict]:
+    """Each row with its source URLs as a list, and when it is an item its meeting, its stage
+    and the minutes page its outcome comes from."""
+    sources = outcome_sources(db, [ev["item_id"] for ev in rows if ev["item_id"]])
     for ev in rows:
         ev["source_urls"] = json.loads(ev["source_urls"] or "[]") or (
             [ev["source_url"]] if ev["source_url"] else []
@@ -58,5 +69,7 @@ def _with_provenance(db: sqlite_utils.Database, rows: list[dict]) -> list[dict]:
         if ev["item_id"]:
             item = db["items"].get(ev["item_id"])
             ev["meeting"] = db["meetings"].get(item["meeting_id"])
-            ev["stage"] = stage(item, ev["meeting"])
+            ev["meeting"]["minutes_read"] = minutes_read(db, item["meeting_id"])
+            ev["stage"] = stage(item, ev["meeting"], today)
+            ev["outcome_source"] = sources.get(ev["item_id"])
     return rows

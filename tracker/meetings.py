@@ -9,13 +9,48 @@ from datetime import date
 import sqlite_utils
 
 from .db import CURRENT_DOCUMENT
-from .evidence import stage
+from .evidence import meeting_is_past, stage
 from .status import KNOWN_EVENT, KNOWN_EVIDENCE
 
 
 def get(db: sqlite_utils.Database, meeting_id: str) -> dict | None:
     rows = list(db.query("select * from meetings where id = ?", [meeting_id]))
     return rows[0] if rows else None
+
+
+def shown_status(meeting: dict, today: date) -> str:
+    """The meeting's status as a page may state it: a meeting whose day is over is never
+    "tentative" or "confirmed" (the source may not have caught up), it is "past"."""
+    if meeting["status"] in ("tentative", "confirmed") and meeting_is_past(meeting, today):
+        return "past"
+    return meeting["status"]
+
+
+def minutes_read(db: sqlite_utils.Database, meeting_id: str) -> bool:
+    """Whether the meeting's newest minutes were read (their text, votes and outcomes)."""
+    row = db.execute(
+        """select extract_status from documents where meeting_id = ? and kind = 'minutes'
+           order by version desc limit 1""",
+        [meeting_id],
+    ).fetchone()
+    return bool(row) and row[0] in ("ok", "partial")
+
+
+def outcome_sources(db: sqlite_utils.Database, item_ids: list[int]) -> dict[int, dict]:
+    """For items whose outcome the minutes decided, the vote it came from (minutes sha256 and
+    page): an outcome is credited to the minutes, not to the agenda the item was read from."""
+    if not item_ids:
+        return {}
+    marks = ", ".join("?" for _ in item_ids)
+    found: dict[int, dict] = {}
+    for row in db.query(
+        f"""select v.item_id, v.page, d.sha256 from votes v
+            join documents d on d.id = v.document_id
+            where v.item_id in ({marks}) and {CURRENT_DOCUMENT} order by v.id""",
+        item_ids,
+    ):
+        found[row["item_id"]] = row  # the last vote on an item is its final word
+    return found
 
 
 def years(db: sqlite_utils.Database) -> list[str]:
@@ -119,12 +154,18 @@ def current_votes(db: sqlite_utils.Database, meeting_id: str) -> list[dict]:
 
 
 def upcoming(db: sqlite_utils.Database, today: date, limit: int = 3) -> list[dict]:
-    """The next meetings, each with its current agenda items matched to a commitment."""
+    """The next meetings, each with its current agenda items matched to a commitment, and
+    whether it has an agenda yet. A cancelled meeting is not on any next agenda."""
     meetings = list(
         db.query(
-            """select * from meetings where date >= ? and hidden = 0
-               and status in ('tentative', 'confirmed', 'cancelled')
-               order by date, time limit ?""",
+            f"""select m.*,
+                  exists(select 1 from documents d where d.meeting_id = m.id
+                         and d.kind = 'agenda') as has_agenda,
+                  (select count(*) from items i join documents d on d.id = i.document_id
+                   where i.meeting_id = m.id and {CURRENT_DOCUMENT}) as item_count
+               from meetings m where m.date >= ? and m.hidden = 0
+               and m.status in ('tentative', 'confirmed')
+               order by m.date, m.time limit ?""",
             [today.isoformat(), limit],
         )
     )
@@ -146,7 +187,7 @@ def upcoming(db: sqlite_utils.Database, today: date, limit: int = 3) -> list[dic
         items: dict[int, dict] = {}
         for row in rows:
             item = items.setdefault(
-                row["item_id"], {**row, "commitments": [], "stage": stage(row, meeting)}
+                row["item_id"], {**row, "commitments": [], "stage": stage(row, meeting, today)}
             )
             item["commitments"].append(row)
         meeting["matched"] = list(items.values())

@@ -79,8 +79,9 @@ def _commitment_page(commitment_id: str, as_of: date | None):
     standing = status_mod.standing(db, row, as_of or local_today(), known)
     day = standing.as_of.isoformat()
     history = status_mod.events(db, commitment_id, as_of, known)
-    evidence = commitments.accepted_evidence(db, commitment_id, as_of, known)
-    unreviewed = [] if as_of else commitments.suggestions(db, commitment_id)
+    today = local_today()
+    evidence = commitments.accepted_evidence(db, commitment_id, as_of, known, today)
+    unreviewed = [] if as_of else commitments.suggestions(db, commitment_id, today)
     by_id = {ev["id"]: ev for ev in evidence}
     for event in history:
         event["evidence"] = [by_id[i] for i in event["evidence_ids"] if i in by_id]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date, time
+from datetime import date
 from itertools import groupby
 
-from babel.dates import format_time
 from flask import (
     Blueprint,
     abort,
@@ -18,7 +17,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import format_number, get_locale, gettext, lazy_gettext
+from flask_babel import format_number, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from .. import documents as documents_mod
@@ -47,7 +46,7 @@ from ..search import (
 from ..search import search as run_search
 from ..vocab import READABLE
 from .args import int_arg
-from .database import get_db
+from .database import get_db, local_today
 from .filters import meeting_place
 
 bp = Blueprint("records", __name__)
@@ -63,6 +62,8 @@ MEETING_STATUS_LABELS = {
     "tentative": lazy_gettext("Tentative"),
     "confirmed": lazy_gettext("Confirmed"),
     "passed": lazy_gettext("Held"),
+    # The day is over but the source has not marked it held (or cancelled) yet.
+    "past": lazy_gettext("Past; not yet marked as held"),
     "cancelled": lazy_gettext("Cancelled"),
 }
 KIND_LABELS = {
@@ -94,16 +95,7 @@ def _labels() -> dict:
         "FLAG_LABELS": FLAG_LABELS,
         "REVIEW_LABELS": REVIEW_LABELS,
         "format_number": format_number,
-        "local_time": local_time,
     }
-
-
-def local_time(value: str | None) -> str:
-    """'09:30' as the reader's language writes a time ("9:30 AM", "9:30")."""
-    try:
-        return format_time(time.fromisoformat(value or ""), "short", locale=get_locale())
-    except ValueError:
-        return value or ""
 
 
 # --- meetings -------------------------------------------------------------------------------
@@ -116,6 +108,9 @@ def meetings():
     year = str(number) if number else None
     show_hidden = request.args.get("hidden") == "1"
     rows = list_meetings(db, year=year, hidden=show_hidden)
+    today = local_today()
+    for row in rows:
+        row["status"] = meetings_mod.shown_status(row, today)
     hidden_count = meetings_mod.hidden_count(db, year)
     years = meetings_mod.years(db)
     return render_template(
@@ -134,16 +129,21 @@ def meeting(meeting_id: str):
     row = meetings_mod.get(db, meeting_id)
     if row is None:
         abort(404)
+    today = local_today()
+    row["minutes_read"] = meetings_mod.minutes_read(db, meeting_id)
     items = current_items(db, meeting_id)
     matches = matches_by_item(db, [i["id"] for i in items])
+    sources = meetings_mod.outcome_sources(db, [i["id"] for i in items])
     votes = current_votes(db, meeting_id)
     item_ids = set()
     for item in items:
         item_ids.add(item["id"])
-        item["stage"] = stage(item, row)
+        item["stage"] = stage(item, row, today)
+        item["outcome_source"] = sources.get(item["id"])
         item["flags"] = [flag for flag in FLAG_LABELS if item.get(flag)]
         item["matches"] = matches.get(item["id"], [])
         item["votes"] = [v for v in votes if v["item_id"] == item["id"]]
+    row["status"] = meetings_mod.shown_status(row, today)
     return render_template(
         "meeting.html",
         m=row,
