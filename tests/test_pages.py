@@ -272,3 +272,81 @@ def test_a_failed_vote_is_credited_to_the_minutes(council):
     meta = card.select_one("p.meta")
     assert "Failed" in meta.get_text()
     assert meta.select_one(f"a[href='/documents/{minutes}#page-1']")
+
+
+# --- 5. citations ---------------------------------------------------------------------------
+
+LINK = "http://127.0.0.1:5000/commitments/{cid}/as-of/{day}"
+
+
+def test_apa_7_names_the_group_author_and_the_snapshot_as_retrieval_date(client):
+    cid = "police-not-immigration-agents"
+    soup = page(client, f"/commitments/{cid}/as-of/2019-06-01")
+    assert soup.select_one("#cite-apa").get_text() == (
+        "Birmingham Sanctuary Promise Tracker. (n.d.). Police will not act as immigration "
+        f"agents. Retrieved June 1, 2019, from {LINK.format(cid=cid, day='2019-06-01')}"
+    )
+
+
+def test_chicago_17_puts_the_title_in_headline_style_with_the_access_date(client):
+    cid = "information-privacy"
+    soup = page(client, f"/commitments/{cid}/as-of/2024-02-29")
+    assert soup.select_one("#cite-chicago").get_text() == (
+        "Birmingham Sanctuary Promise Tracker. \u201cDon't Ask about Immigration Status; Don't "
+        "Share Private Data with ICE.\u201d Accessed February 29, 2024. "
+        f"{LINK.format(cid=cid, day='2024-02-29')}."
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "headline"),
+    [
+        ("No stop-and-frisk policing", "No Stop-and-Frisk Policing"),
+        ("Work to change anti-immigrant state law", "Work to Change Anti-immigrant State Law"),
+        ("A municipal ID card open to everyone", "A Municipal ID Card Open to Everyone"),
+        ("what the council is for", "What the Council Is For"),
+    ],
+)
+def test_headline_style(title, headline):
+    from tracker.web.public import headline_case
+
+    assert headline_case(title) == headline
+
+
+def test_spanish_citations_are_in_spanish_with_the_retrieval_date(client):
+    soup = page(client, "/es/commitments/municipal-id/as-of/2021-03-05")
+    apa = soup.select_one("#cite-apa").get_text()
+    assert "(s.f.)" in apa and "Recuperado el 5 de marzo de 2021 de http" in apa
+    assert "Consultado el 5 de marzo de 2021." in soup.select_one("#cite-chicago").get_text()
+
+
+def test_todays_cite_box_does_not_promise_what_the_rest_of_the_day_may_change(client):
+    box = page(client, "/commitments/municipal-id").select_one("section.cite p")
+    assert "at the end of today" in box.get_text()
+
+
+def test_a_permalink_keeps_its_evidence_after_a_later_reversal(client, db, settings):
+    # Accepted on March 2, cited that day; rejected on March 9. The page of March 2 must not
+    # lose the evidence it showed: a journalist's link has to keep its word.
+    with time_machine.travel(date(2026, 3, 2), tick=False):
+        with db.conn:
+            eid = add_manual(
+                db,
+                settings,
+                commitment_id="municipal-id",
+                url="https://example.org/id-hearing",
+                day=date(2026, 3, 1),
+                note="Council hearing on a municipal ID ordinance.",
+                who="Ana",
+                stance="supports",
+            )
+    url = "/commitments/municipal-id/as-of/2026-03-02"
+    before = page(client, url)
+    assert before.select_one(f"#evidence-{eid}")
+    with time_machine.travel(date(2026, 3, 9), tick=False):
+        with db.conn:
+            review(db, eid, "rejected", who="Ben", note="The hearing was about parking IDs.")
+    after = page(client, url)
+    assert after.select_one(f"#evidence-{eid}")
+    assert after.select_one(".standing").get_text() == before.select_one(".standing").get_text()
+    assert not page(client, "/commitments/municipal-id").select_one(f"#evidence-{eid}")

@@ -11,7 +11,7 @@ from sqlite_utils.db import NotFoundError
 
 from .evidence import stage
 from .meetings import minutes_read, outcome_sources
-from .status import KNOWN_EVIDENCE
+from .status import accepted_by
 
 SUGGESTIONS_SHOWN = 50
 
@@ -33,9 +33,9 @@ def accepted_evidence(
     """Evidence editors accepted, dated by `as_of` and recorded by `known` (None: all)."""
     rows = list(
         db.query(
-            f"""select * from evidence where commitment_id = :id and review_state = 'accepted'
+            f"""select * from evidence where commitment_id = :id and {accepted_by()}
                 and (:as_of is null or date is null or date <= :as_of)
-                and {KNOWN_EVIDENCE} order by date desc, id desc""",
+                order by date desc, id desc""",
             {"id": commitment_id, "as_of": as_of.isoformat() if as_of else None, "known": known},
         )
     )

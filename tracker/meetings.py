@@ -10,7 +10,7 @@ import sqlite_utils
 
 from .db import CURRENT_DOCUMENT
 from .evidence import meeting_is_past, stage
-from .status import KNOWN_EVENT, KNOWN_EVIDENCE
+from .status import KNOWN_EVENT, accepted_by
 
 
 def get(db: sqlite_utils.Database, meeting_id: str) -> dict | None:
@@ -211,8 +211,7 @@ def recent_changes(
                select 'evidence', e.date, e.commitment_id, null, e.snippet, e.snippet_es,
                       e.title, e.title_es, e.stance, c.title_en, c.title_es
                from evidence e join commitments c on c.id = e.commitment_id
-               where e.review_state = 'accepted' and e.stance != 'context' and e.date <= :day
-                 and {KNOWN_EVIDENCE}
+               where {accepted_by("e")} and e.stance != 'context' and e.date <= :day
                order by date desc limit :limit""",
             {"day": day, "limit": limit, "known": known},
         )

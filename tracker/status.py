@@ -58,7 +58,26 @@ def known_by(day: date, tz: tzinfo) -> str:
 # Rows the record held by a cutoff: curated history counts from its own dates (it is the
 # baseline entered before the tracker ran); everything else from when it was recorded.
 KNOWN_EVENT = "(curated_key is not null or :known is null or recorded_at < :known)"
-KNOWN_EVIDENCE = "(kind = 'curated' or :known is null or reviewed_at < :known)"
+
+
+def accepted_by(alias: str = "evidence") -> str:
+    """SQL: the evidence row `alias` stood accepted at the cutoff :known (None: now).
+
+    A review can be reversed later (accepted, then rejected): a past day's page shows the
+    decision in force at the end of that day, read from the audit log, so that its permalink
+    keeps saying what it said. Rows with no review logged by then count from `reviewed_at`,
+    and evidence an editor added by hand was accepted when it was added."""
+    a = alias
+    return f"""(
+      ((:known is null or {a}.kind = 'curated') and {a}.review_state = 'accepted')
+      or (:known is not null and {a}.kind != 'curated' and coalesce(
+            (select l.action from audit_log l where l.target = 'evidence:' || {a}.id
+               and l.action like 'review:%' and l.at < :known
+             order by l.at desc, l.id desc limit 1),
+            case when {a}.reviewed_at < :known then 'review:' || {a}.review_state
+                 when {a}.kind = 'manual' and {a}.created_at < :known then 'review:accepted'
+            end
+          ) = 'review:accepted'))"""
 
 
 def events(
@@ -93,9 +112,8 @@ def last_action(
                    where commitment_id = :id and effective_date <= :as_of and {KNOWN_EVENT}
                  union all
                  select date as d from evidence
-                   where commitment_id = :id and review_state = 'accepted'
+                   where commitment_id = :id and {accepted_by()}
                      and stance in ('supports', 'contrary') and date <= :as_of
-                     and {KNOWN_EVIDENCE}
                )""",
             {"id": commitment["id"], "as_of": as_of.isoformat(), "known": known},
         )
@@ -116,9 +134,8 @@ def has_moved(
                    where commitment_id = :id and effective_date <= :as_of
                      and status != 'not-started' and {KNOWN_EVENT})
                  or exists(select 1 from evidence
-                   where commitment_id = :id and review_state = 'accepted'
-                     and stance in ('supports', 'contrary') and date <= :as_of
-                     and {KNOWN_EVIDENCE}) as moved""",
+                   where commitment_id = :id and {accepted_by()}
+                     and stance in ('supports', 'contrary') and date <= :as_of) as moved""",
             {"id": commitment_id, "as_of": as_of.isoformat(), "known": known},
         )
     )

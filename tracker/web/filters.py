@@ -8,7 +8,7 @@ from babel.dates import format_time
 from flask import Flask, request
 from flask_babel import format_date, get_locale, gettext, lazy_gettext
 
-from .database import settings
+from .database import absolute_url, settings
 
 STATUS_LABELS = {
     "not-started": lazy_gettext("Not started"),
@@ -129,6 +129,7 @@ def register(app: Flask) -> None:
         EXTRACT_LABELS=EXTRACT_LABELS,
         meeting_place=meeting_place,
         local_time=local_time,
+        absolute_url=absolute_url,
         local=local,
         gettext=gettext,
     )
