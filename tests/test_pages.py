@@ -4,7 +4,7 @@ as-of pages and the data debt, each as a reader (or a journalist) would notice i
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -350,3 +350,49 @@ def test_a_permalink_keeps_its_evidence_after_a_later_reversal(client, db, setti
     assert after.select_one(f"#evidence-{eid}")
     assert after.select_one(".standing").get_text() == before.select_one(".standing").get_text()
     assert not page(client, "/commitments/municipal-id").select_one(f"#evidence-{eid}")
+
+
+# --- 9. documents that failed ---------------------------------------------------------------
+
+ENCRYPTED_MEETING = "2026-04-21-regular-city-council-meeting"  # agenda clip 3440
+
+
+def test_an_unreadable_document_is_asked_for_again_and_read_when_replaced(site, cfg, database):
+    import hashlib
+
+    from tests.granicus_site import agenda_pdf
+    from tests.pdfs import make_pdf
+
+    locked = make_pdf([["secret"]], encrypt_password="pw")
+    site.add("agenda", "clip_id", 3440, locked)
+    with time_machine.travel(datetime(2026, 5, 1, 17, 0, tzinfo=UTC), tick=False):
+        scrape(database, cfg, progress=False)
+    app = create_app({"SETTINGS": cfg, "TESTING": True})
+    client = app.test_client()
+    asked = len(site.log)
+    with time_machine.travel(datetime(2026, 5, 8, 17, 0, tzinfo=UTC), tick=False):
+        scrape(database, cfg, progress=False)  # nothing changed: asked again, conditionally
+        debt = page(client, "/sources").select_one("table.no-text")
+    locked_file = f"/files/bhamal_{hashlib.md5(locked).hexdigest()}.pdf"
+    assert (locked_file, 304, 0) in site.log[asked:]
+    row = next(tr for tr in debt.select("tbody tr") if "April 21, 2026" in tr.get_text())
+    assert "Encrypted" in row.get_text()
+    assert row.select_one("td[data-label='Unreadable since']").get_text(strip=True) == (
+        "May 1, 2026"
+    )
+    # The clerk replaces the file: the next scheduled scrape (no --refresh) reads it.
+    site.add("agenda", "clip_id", 3440, agenda_pdf(3440))
+    with time_machine.travel(datetime(2026, 5, 15, 17, 0, tzinfo=UTC), tick=False):
+        (run,) = scrape(database, cfg, progress=False)
+        debt = page(client, "/sources").select_one("section[aria-labelledby='no-text-heading']")
+    assert run.changed_documents == 1
+    latest = next(
+        database.query(
+            "select extract_status, version from documents where meeting_id = ? "
+            "and kind = 'agenda' order by version desc limit 1",
+            [ENCRYPTED_MEETING],
+        )
+    )
+    assert (latest["extract_status"], latest["version"]) == ("ok", 2)
+    assert database["items"].count_where("meeting_id = ?", [ENCRYPTED_MEETING]) >= 1
+    assert "April 21, 2026" not in debt.get_text()  # paid off: the old copy is kept, not owed
