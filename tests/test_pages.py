@@ -396,3 +396,51 @@ def test_an_unreadable_document_is_asked_for_again_and_read_when_replaced(site, 
     assert (latest["extract_status"], latest["version"]) == ("ok", 2)
     assert database["items"].count_where("meeting_id = ?", [ENCRYPTED_MEETING]) >= 1
     assert "April 21, 2026" not in debt.get_text()  # paid off: the old copy is kept, not owed
+
+
+# --- 7. ?as_of= -----------------------------------------------------------------------------
+
+
+def test_meetings_as_of_a_day_show_what_the_tracker_held_then(council):
+    client, db = council["client"], council["db"]
+    held = meeting_id(db, "2026-05-19")
+    # Scraped on May 25: on May 20 nothing of this council was on record yet.
+    with time_machine.travel(date(2026, 6, 1), tick=False):
+        before = page(client, "/meetings?as_of=2026-05-20")
+        assert not before.select("table.meetings tbody tr")
+        assert "As it stood on May 20, 2026." in before.select_one("p.as-of").get_text()
+        page(client, f"/meetings/{held}?as_of=2026-05-20", status=404)
+        after = page(client, "/meetings?as_of=2026-05-25")
+    rows = after.select("table.meetings tbody tr")
+    assert len(rows) == 5
+    link = after.select_one(f'tr[id="{held}"] th a')["href"]
+    assert link == f"/meetings/{held}?as_of=2026-05-25"
+
+
+def test_a_meeting_as_of_a_day_before_its_minutes_shows_no_outcome_from_them(council):
+    client, database = council["client"], council["db"]
+    held = meeting_id(database, "2026-05-19")
+    # The minutes arrive later: make them so, as if fetched on June 3.
+    with database.conn:
+        database.execute(
+            "update documents set fetched_at = '2026-06-03T15:00:00+00:00' "
+            "where kind = 'minutes' and meeting_id = ?",
+            [held],
+        )
+    with time_machine.travel(date(2026, 6, 10), tick=False):
+        then = page(client, f"/meetings/{held}?as_of=2026-05-26")
+        now = page(client, f"/meetings/{held}")
+    assert then.select_one("li#item-2 .outcome").get_text(strip=True) != "Failed"
+    assert not then.select("li#item-2 .vote-box")
+    assert now.select_one("li#item-2 .outcome").get_text(strip=True) == "Failed"
+
+
+def test_search_as_of_a_day_finds_only_what_was_archived_by_then(council):
+    client = council["client"]
+    with time_machine.travel(date(2026, 6, 1), tick=False):
+        found = page(client, "/search?q=interpretation")
+        none_yet = page(client, "/search?q=interpretation&as_of=2026-05-20")
+        form = none_yet.select_one("form.search-form input[name=as_of]")
+    assert found.select("li.result")
+    assert not none_yet.select("li.result")
+    assert form["value"] == "2026-05-20"

@@ -46,8 +46,9 @@ from ..search import (
 from ..search import search as run_search
 from ..vocab import READABLE
 from .args import int_arg
-from .database import get_db, local_today
+from .database import get_db, known_by, local_today
 from .filters import meeting_place
+from .public import parse_as_of
 
 bp = Blueprint("records", __name__)
 
@@ -107,10 +108,15 @@ def meetings():
     number = int_arg("year", low=1000, high=9999)
     year = str(number) if number else None
     show_hidden = request.args.get("hidden") == "1"
-    rows = list_meetings(db, year=year, hidden=show_hidden)
+    as_of = parse_as_of(request.args.get("as_of"))
+    rows = list_meetings(db, year=year, hidden=show_hidden, known=known_by(as_of))
     today = local_today()
     for row in rows:
-        row["status"] = meetings_mod.shown_status(row, today)
+        row["status"] = (
+            meetings_mod.status_on(row, as_of, bool(row["has_agenda"]))
+            if as_of
+            else meetings_mod.shown_status(row, today)
+        )
     hidden_count = meetings_mod.hidden_count(db, year)
     years = meetings_mod.years(db)
     return render_template(
@@ -120,6 +126,7 @@ def meetings():
         years=years,
         show_hidden=show_hidden,
         hidden_count=hidden_count,
+        as_of=as_of,
     )
 
 
@@ -129,29 +136,44 @@ def meeting(meeting_id: str):
     row = meetings_mod.get(db, meeting_id)
     if row is None:
         abort(404)
-    today = local_today()
-    row["minutes_read"] = meetings_mod.minutes_read(db, meeting_id)
-    items = current_items(db, meeting_id)
-    matches = matches_by_item(db, [i["id"] for i in items])
-    sources = meetings_mod.outcome_sources(db, [i["id"] for i in items])
-    votes = current_votes(db, meeting_id)
+    as_of = parse_as_of(request.args.get("as_of"))
+    known = known_by(as_of)
+    if known and not (row["first_seen"] or "") < known:
+        abort(404)  # the tracker did not know of this meeting yet on that day
+    today = as_of or local_today()
+    row["minutes_read"] = meetings_mod.minutes_read(db, meeting_id, known)
+    items = current_items(db, meeting_id, known)
+    matches = matches_by_item(db, [i["id"] for i in items], known)
+    sources = meetings_mod.outcome_sources(db, [i["id"] for i in items], known)
+    votes = current_votes(db, meeting_id, known)
+    documents = meeting_documents(db, meeting_id, known)
     item_ids = set()
     for item in items:
         item_ids.add(item["id"])
+        if known and not row["minutes_read"]:
+            # The minutes came later: that day, only the agenda's own word was known.
+            provisional = "withdrawn" if item["withdrawn"] else None
+            provisional = provisional or ("deferred" if item["deferred"] else None)
+            item.update(outcome=provisional, outcome_provisional=1, resolution_number=None)
         item["stage"] = stage(item, row, today)
         item["outcome_source"] = sources.get(item["id"])
         item["flags"] = [flag for flag in FLAG_LABELS if item.get(flag)]
         item["matches"] = matches.get(item["id"], [])
         item["votes"] = [v for v in votes if v["item_id"] == item["id"]]
-    row["status"] = meetings_mod.shown_status(row, today)
+    row["status"] = (
+        meetings_mod.status_on(row, as_of, any(d["kind"] == "agenda" for d in documents))
+        if as_of
+        else meetings_mod.shown_status(row, today)
+    )
     return render_template(
         "meeting.html",
         m=row,
         place=meeting_place(row),
-        documents=meeting_documents(db, meeting_id),
-        press_releases=meetings_mod.press_releases_on(db, row["date"]),
+        documents=documents,
+        press_releases=[] if as_of else meetings_mod.press_releases_on(db, row["date"]),
         items=items,
         other_votes=[v for v in votes if v["item_id"] not in item_ids],
+        as_of=as_of,
     )
 
 
@@ -234,9 +256,11 @@ def search():
     if commitment not in {c["id"] for c in commitments}:
         commitment = None
     page = int_arg("page", low=1) or 1
+    as_of = parse_as_of(args.get("as_of"))
     found, state, status = SearchResult(page=page), "", 200
     if q:
         params = {
+            "known": known_by(as_of),
             "q": q,
             "from": day_from,
             "to": day_to,
@@ -279,6 +303,7 @@ def search():
             page=page,
             pages=pages,
             first=(page - 1) * PER_PAGE + 1,
+            as_of=as_of,
             prev_url=page_url(page - 1) if page > 1 else None,
             next_url=page_url(page + 1) if page < pages else None,
         ),
