@@ -408,6 +408,7 @@ def test_meetings_as_of_a_day_show_what_the_tracker_held_then(council):
     with time_machine.travel(date(2026, 6, 1), tick=False):
         before = page(client, "/meetings?as_of=2026-05-20")
         assert not before.select("table.meetings tbody tr")
+        assert "No meeting had been recorded by that day." in before.get_text()
         assert "As it stood on May 20, 2026." in before.select_one("p.as-of").get_text()
         page(client, f"/meetings/{held}?as_of=2026-05-20", status=404)
         after = page(client, "/meetings?as_of=2026-05-25")

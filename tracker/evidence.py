@@ -383,9 +383,10 @@ def stage(
         return item["outcome"], bool(item.get("outcome_provisional"))
     if meeting["status"] == "cancelled":
         return "meeting-cancelled", True
-    held = meeting["status"] == "passed" or meeting_is_past(meeting, today)
-    if not held:
+    held = meeting["status"] == "passed"
+    if not held and not meeting_is_past(meeting, today):
         return "on-agenda", True
     if item.get("first_reading"):
         return "first-reading", not meeting.get("minutes_read")
-    return "heard", True
+    # A meeting whose day is over but that the source has not marked held may not have met.
+    return ("heard" if held else "day-passed"), True

@@ -40,6 +40,7 @@ STAGE_LABELS = {
     "on-agenda": lazy_gettext("On the agenda"),
     "first-reading": lazy_gettext("First reading, no vote"),
     "heard": lazy_gettext("Heard; outcome not yet known"),
+    "day-passed": lazy_gettext("Meeting day passed; outcome not yet known"),
     "meeting-cancelled": lazy_gettext("Meeting cancelled"),
     "adopted": lazy_gettext("Adopted"),
     "failed": lazy_gettext("Failed"),
