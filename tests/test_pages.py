@@ -445,3 +445,30 @@ def test_search_as_of_a_day_finds_only_what_was_archived_by_then(council):
     assert found.select("li.result")
     assert not none_yet.select("li.result")
     assert form["value"] == "2026-05-20"
+
+
+def test_a_promises_past_page_shows_no_outcome_from_minutes_fetched_later(council):
+    client, db = council["client"], council["db"]
+    held = meeting_id(db, "2026-05-19")
+    ev = next(
+        db.query(
+            "select e.id from evidence e join items i on i.id = e.item_id where i.meeting_id = ? "
+            "and i.number = 2 and e.commitment_id = 'language-access'",
+            [held],
+        )
+    )["id"]
+    with time_machine.travel(datetime(2026, 5, 26, 15, 0, tzinfo=UTC), tick=False):
+        with db.conn:
+            review(db, ev, "accepted", who="Ana", note="On the agenda: interpretation.")
+    with db.conn:
+        db.execute(
+            "update documents set fetched_at = '2026-06-03T15:00:00+00:00' "
+            "where kind = 'minutes' and meeting_id = ?",
+            [held],
+        )
+    with time_machine.travel(date(2026, 6, 10), tick=False):
+        then = page(client, "/commitments/language-access/as-of/2026-05-28")
+        now = page(client, "/commitments/language-access")
+    card = then.select_one(f"#evidence-{ev} p.meta")
+    assert "Failed" not in card.get_text() and not card.select("a")
+    assert "Failed" in now.select_one(f"#evidence-{ev} p.meta").get_text()

@@ -39,7 +39,7 @@ def accepted_evidence(
             {"id": commitment_id, "as_of": as_of.isoformat() if as_of else None, "known": known},
         )
     )
-    return _with_provenance(db, rows, today)
+    return _with_provenance(db, rows, today, known)
 
 
 def suggestions(
@@ -57,11 +57,15 @@ def suggestions(
 
 
 def _with_provenance(
-    db: sqlite_utils.Database, rows: list[dict], today: date | None = None
+    db: sqlite_utils.Database,
+    rows: list[dict],
+    today: date | None = None,
+    known: str | None = None,
 ) -> list[dict]:
     """Each row with its source URLs as a list, and when it is an item its meeting, its stage
-    and the minutes page its outcome comes from."""
-    sources = outcome_sources(db, [ev["item_id"] for ev in rows if ev["item_id"]])
+    and the minutes page its outcome comes from; with `known`, as known at that cutoff (an
+    outcome from minutes fetched later is not shown on an earlier day's page)."""
+    sources = outcome_sources(db, [ev["item_id"] for ev in rows if ev["item_id"]], known)
     for ev in rows:
         ev["source_urls"] = json.loads(ev["source_urls"] or "[]") or (
             [ev["source_url"]] if ev["source_url"] else []
@@ -69,7 +73,11 @@ def _with_provenance(
         if ev["item_id"]:
             item = db["items"].get(ev["item_id"])
             ev["meeting"] = db["meetings"].get(item["meeting_id"])
-            ev["meeting"]["minutes_read"] = minutes_read(db, item["meeting_id"])
+            ev["meeting"]["minutes_read"] = minutes_read(db, item["meeting_id"], known)
+            if known and not ev["meeting"]["minutes_read"]:
+                word = "withdrawn" if item["withdrawn"] else None
+                word = word or ("deferred" if item["deferred"] else None)
+                item = {**item, "outcome": word, "outcome_provisional": 1}
             ev["stage"] = stage(item, ev["meeting"], today)
             ev["outcome_source"] = sources.get(ev["item_id"])
     return rows

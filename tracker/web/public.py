@@ -79,7 +79,7 @@ def _commitment_page(commitment_id: str, as_of: date | None):
     standing = status_mod.standing(db, row, as_of or local_today(), known)
     day = standing.as_of.isoformat()
     history = status_mod.events(db, commitment_id, as_of, known)
-    today = local_today()
+    today = as_of or local_today()
     evidence = commitments.accepted_evidence(db, commitment_id, as_of, known, today)
     unreviewed = [] if as_of else commitments.suggestions(db, commitment_id, today)
     by_id = {ev["id"]: ev for ev in evidence}
