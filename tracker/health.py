@@ -70,9 +70,7 @@ def health(db: sqlite_utils.Database, settings: Settings, now: datetime | None =
             {"job": job.name, "cron": job.cron, "next": next_fire(job, now).isoformat()}
             for job in jobs(settings)
         ],
-        "documents_without_text": db["documents"].count_where(
-            "extract_status not in ('ok', 'partial', 'pending')"
-        ),
+        "documents_without_text": unreadable_documents(db, 0)[1],
     }
 
 
