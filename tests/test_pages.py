@@ -20,6 +20,15 @@ from tracker.status import record_event
 from tracker.web import create_app
 
 
+@pytest.fixture(autouse=True)
+def _fixture_server_left_clean(request):
+    # pytest-httpserver clears its shared server when a test starts, not when it ends: a
+    # module-scoped fixture elsewhere that registers on it next would meet our handlers.
+    yield
+    if "httpserver" in request.fixturenames:
+        request.getfixturevalue("make_httpserver").clear()
+
+
 def page(client, url, status=200):
     response = client.get(url)
     assert response.status_code == status, response.data[:500]

@@ -9,7 +9,7 @@ from datetime import date
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
-from .evidence import stage
+from .evidence import agenda_only, stage
 from .meetings import minutes_read, outcome_sources
 from .status import accepted_by
 
@@ -75,9 +75,7 @@ def _with_provenance(
             ev["meeting"] = db["meetings"].get(item["meeting_id"])
             ev["meeting"]["minutes_read"] = minutes_read(db, item["meeting_id"], known)
             if known and not ev["meeting"]["minutes_read"]:
-                word = "withdrawn" if item["withdrawn"] else None
-                word = word or ("deferred" if item["deferred"] else None)
-                item = {**item, "outcome": word, "outcome_provisional": 1}
+                item = agenda_only(item)
             ev["stage"] = stage(item, ev["meeting"], today)
             ev["outcome_source"] = sources.get(ev["item_id"])
     return rows

@@ -362,6 +362,13 @@ def add_manual(
     return evidence_id
 
 
+def agenda_only(item: dict) -> dict:
+    """The item as its agenda alone tells it (for a day before the minutes were fetched):
+    only the agenda's own markers, withdrawn or deferred, are an outcome, and provisional."""
+    word = "withdrawn" if item.get("withdrawn") else "deferred" if item.get("deferred") else None
+    return {**item, "outcome": word, "outcome_provisional": 1, "resolution_number": None}
+
+
 def meeting_is_past(meeting: dict, today: date | None) -> bool:
     """Whether the meeting's day is over (a source may still call it "confirmed")."""
     return today is not None and bool(meeting.get("date")) and meeting["date"] < today.isoformat()

@@ -6,28 +6,16 @@ import json
 from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext
+from flask_babel import format_date
 
 from .. import commitments
 from .. import status as status_mod
 from ..meetings import recent_changes, upcoming
+from .args import parse_as_of
 from .database import absolute_url, get_db, known_by, local_today
 from .filters import local, meeting_place
 
 bp = Blueprint("public", __name__)
-
-
-def parse_as_of(raw: str | None) -> date | None:
-    """A ?as_of=YYYY-MM-DD date, or None; a bad date or a future one is a 400 with a reason."""
-    if not raw:
-        return None
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        abort(400, gettext("The date %(raw)s is not a date like 2019-06-01.", raw=raw))
-    if value > local_today():
-        abort(400, gettext("The date %(raw)s is in the future.", raw=raw))
-    return value
 
 
 @bp.get("/")

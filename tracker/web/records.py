@@ -26,7 +26,7 @@ from ..archive import blob_path
 from ..catalog import commitment_titles
 from ..documents import documents_with_sha, evidence_passage
 from ..errors import SearchTimeout
-from ..evidence import stage
+from ..evidence import agenda_only, stage
 from ..meetings import (
     current_items,
     current_votes,
@@ -45,10 +45,9 @@ from ..search import (
 )
 from ..search import search as run_search
 from ..vocab import READABLE
-from .args import int_arg
+from .args import int_arg, parse_as_of
 from .database import get_db, known_by, local_today
 from .filters import meeting_place
-from .public import parse_as_of
 
 bp = Blueprint("records", __name__)
 
@@ -151,10 +150,7 @@ def meeting(meeting_id: str):
     for item in items:
         item_ids.add(item["id"])
         if known and not row["minutes_read"]:
-            # The minutes came later: that day, only the agenda's own word was known.
-            provisional = "withdrawn" if item["withdrawn"] else None
-            provisional = provisional or ("deferred" if item["deferred"] else None)
-            item.update(outcome=provisional, outcome_provisional=1, resolution_number=None)
+            item.update(agenda_only(item))  # the minutes came later: the agenda's word only
         item["stage"] = stage(item, row, today)
         item["outcome_source"] = sources.get(item["id"])
         item["flags"] = [flag for flag in FLAG_LABELS if item.get(flag)]
