@@ -26,6 +26,7 @@ def scraped_dir(tmp_path_factory, make_httpserver):
     """The fixture site scraped and matched once; each test gets its own copy."""
     from tests.granicus_site import fixture_site
 
+    make_httpserver.clear()  # a test before may have left its handlers (cleared at setup only)
     site = fixture_site(make_httpserver)
     data = tmp_path_factory.mktemp("records") / "data"
     cfg = Settings(
