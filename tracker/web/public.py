@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, gettext
 
 from .. import commitments
 from .. import status as status_mod
@@ -144,16 +144,17 @@ def citations(title: str, day: date, permalink: str) -> dict[str, str]:
     APA keeps the title's sentence case, Chicago puts it in headline style (English only:
     Spanish titles keep sentence case)."""
     spanish = request.environ.get("tracker.lang") == "es"
-    author = group_author(local_site_name())
-    seen = format_date(day, "long")
-    if spanish:
-        return {
-            "apa": f"{author}. (s.f.). {title}. Recuperado el {seen} de {permalink}",
-            "chicago": f"{author}. \u201c{title}.\u201d Consultado el {seen}. {permalink}.",
-        }
+    common = {
+        "author": group_author(local_site_name()),
+        "day": format_date(day, "long"),
+        "url": permalink,
+    }
+    # The styles' own words ("n.d.", "Retrieved", "Accessed") in the page's language.
+    apa = gettext("%(author)s. (n.d.). %(title)s. Retrieved %(day)s, from %(url)s")
+    chicago = gettext("%(author)s. \u201c%(title)s.\u201d Accessed %(day)s. %(url)s.")
     return {
-        "apa": f"{author}. (n.d.). {title}. Retrieved {seen}, from {permalink}",
-        "chicago": f"{author}. \u201c{headline_case(title)}.\u201d Accessed {seen}. {permalink}.",
+        "apa": apa % {**common, "title": title},
+        "chicago": chicago % {**common, "title": title if spanish else headline_case(title)},
     }
 
 
