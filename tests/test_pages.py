@@ -481,3 +481,9 @@ def test_a_promises_past_page_shows_no_outcome_from_minutes_fetched_later(counci
     card = then.select_one(f"#evidence-{ev} p.meta")
     assert "Failed" not in card.get_text() and not card.select("a")
     assert "Failed" in now.select_one(f"#evidence-{ev} p.meta").get_text()
+
+
+def test_an_as_of_overview_links_to_the_promises_as_of_the_same_day(client):
+    soup = page(client, "/?as_of=2019-06-01")
+    links = [a["href"] for a in soup.select("table.commitments th a, ul.changes a")]
+    assert links and all(href.endswith("?as_of=2019-06-01") for href in links)
