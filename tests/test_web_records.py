@@ -2,8 +2,10 @@
 
 import hashlib
 import shutil
+from datetime import date
 
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
 
 from tests.places import COMMITMENTS_FILE, birmingham_at
@@ -24,6 +26,7 @@ def scraped_dir(tmp_path_factory, make_httpserver):
     """The fixture site scraped and matched once; each test gets its own copy."""
     from tests.granicus_site import fixture_site
 
+    make_httpserver.clear()  # a test before may have left its handlers (cleared at setup only)
     site = fixture_site(make_httpserver)
     data = tmp_path_factory.mktemp("records") / "data"
     cfg = Settings(
@@ -165,7 +168,9 @@ def test_meeting_page_lists_items_with_markers_flags_outcomes_and_votes(rec_clie
 
 
 def test_meeting_page_labels_provisional_outcomes(rec_client, rec_db):
-    soup = page(rec_client, f"/meetings/{UPCOMING}")
+    # Seen before the meeting: once its day is over an item is no longer "on the agenda".
+    with time_machine.travel(date(2026, 5, 15), tick=False):
+        soup = page(rec_client, f"/meetings/{UPCOMING}")
     items = soup.select("ol.items > li")
     assert items and all(li.select_one(".provisional") for li in items)
     assert items[0].select_one(".outcome").get_text(strip=True) == "On the agenda"

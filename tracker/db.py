@@ -461,6 +461,13 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 CURRENT_DOCUMENT = """d.version = (select max(d2.version) from documents d2
                   where d2.meeting_id is d.meeting_id and d2.kind = d.kind
                     and (d.meeting_id is not null or d2.url = d.url))"""
+# The same, as the archive stood at the cutoff :known (None: now): the newest version fetched
+# before it (an as-of page shows the agenda a reader could have read that day).
+CURRENT_DOCUMENT_KNOWN = """(:known is null or d.fetched_at < :known)
+  and d.version = (select max(d2.version) from documents d2
+                  where d2.meeting_id is d.meeting_id and d2.kind = d.kind
+                    and (d.meeting_id is not null or d2.url = d.url)
+                    and (:known is null or d2.fetched_at < :known))"""
 
 
 def data_version(conn) -> int:

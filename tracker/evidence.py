@@ -579,18 +579,38 @@ def add_manual(
     return evidence_id
 
 
-def stage(item: dict | None, meeting: dict | None) -> tuple[str, bool] | None:
+def agenda_only(item: dict) -> dict:
+    """The item as its agenda alone tells it (for a day before the minutes were fetched):
+    only the agenda's own markers, withdrawn or deferred, are an outcome, and provisional."""
+    word = "withdrawn" if item.get("withdrawn") else "deferred" if item.get("deferred") else None
+    return {**item, "outcome": word, "outcome_provisional": 1, "resolution_number": None}
+
+
+def meeting_is_past(meeting: dict, today: date | None) -> bool:
+    """Whether the meeting's day is over (a source may still call it "confirmed")."""
+    return today is not None and bool(meeting.get("date")) and meeting["date"] < today.isoformat()
+
+
+def stage(
+    item: dict | None, meeting: dict | None, today: date | None = None
+) -> tuple[str, bool] | None:
     """Where an agenda item stands in the council's process, and whether that is provisional.
 
     From the agenda's markers and the minutes: on an upcoming agenda, adopted, failed, tabled,
-    referred, deferred, withdrawn; provisional until the meeting's minutes are parsed.
+    referred, deferred, withdrawn; provisional until the meeting's minutes are parsed. A first
+    reading is never voted on at that meeting: once held it is "first reading, no vote" (final
+    when the minutes are read, `meeting["minutes_read"]`, and record no vote on it).
     """
     if not item or not meeting:
         return None
     if item.get("outcome"):
         return item["outcome"], bool(item.get("outcome_provisional"))
-    if meeting["status"] in ("tentative", "confirmed"):
-        return "on-agenda", True
     if meeting["status"] == "cancelled":
         return "meeting-cancelled", True
-    return "heard", True
+    held = meeting["status"] == "passed"
+    if not held and not meeting_is_past(meeting, today):
+        return "on-agenda", True
+    if item.get("first_reading"):
+        return "first-reading", not meeting.get("minutes_read")
+    # A meeting whose day is over but that the source has not marked held may not have met.
+    return ("heard" if held else "day-passed"), True

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
+from babel.dates import format_time
 from flask import Flask, request
 from flask_babel import format_date, get_locale, gettext, lazy_gettext
 
-from .database import settings
+from .database import absolute_url, settings
 
 STATUS_LABELS = {
     "not-started": lazy_gettext("Not started"),
@@ -37,7 +38,9 @@ MADE_BY_LABELS = {
 }
 STAGE_LABELS = {
     "on-agenda": lazy_gettext("On the agenda"),
+    "first-reading": lazy_gettext("First reading, no vote"),
     "heard": lazy_gettext("Heard; outcome not yet known"),
+    "day-passed": lazy_gettext("Meeting day passed; outcome not yet known"),
     "meeting-cancelled": lazy_gettext("Meeting cancelled"),
     "adopted": lazy_gettext("Adopted"),
     "failed": lazy_gettext("Failed"),
@@ -123,6 +126,15 @@ def evidence_label(ev: dict) -> str:
     return localized(ev, "title") or (ev.get("snippet") or "")[:80]
 
 
+def local_time(value: str | None) -> str:
+    """A meeting's '09:30' as the reader's language writes it ("9:30 AM", "9:30"): the
+    source's own local time, never converted, written the same way on every page."""
+    try:
+        return format_time(time.fromisoformat(value or ""), "short", locale=get_locale())
+    except ValueError:
+        return value or ""
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals.update(
@@ -137,6 +149,8 @@ def register(app: Flask) -> None:
         STAGE_LABELS=STAGE_LABELS,
         EXTRACT_LABELS=EXTRACT_LABELS,
         meeting_place=meeting_place,
+        local_time=local_time,
+        absolute_url=absolute_url,
         local=local,
         gettext=gettext,
     )
