@@ -156,9 +156,7 @@ def record_attempt(conn, address: str) -> None:
         # the rate limit needs it.
         since = (datetime.now(UTC) - TIP_WINDOW).isoformat(timespec="seconds")
         conn.execute("delete from tip_submissions where at < ?", (since,))
-        conn.execute(
-            "insert into tip_submissions (address, at) values (?, ?)", (address, utcnow())
-        )
+        conn.execute("insert into tip_submissions (address, at) values (?, ?)", (address, utcnow()))
 
 
 def pending(conn) -> list[dict]:

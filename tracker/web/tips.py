@@ -76,7 +76,8 @@ def _close(_exc=None) -> None:
 
 
 def init_app(app) -> None:
-    app.config.setdefault("MAX_CONTENT_LENGTH", tips_mod.MAX_UPLOAD_BYTES + FORM_OVERHEAD)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default: no limit at all
+        app.config["MAX_CONTENT_LENGTH"] = tips_mod.MAX_UPLOAD_BYTES + FORM_OVERHEAD
     app.teardown_appcontext(_close)
     app.register_blueprint(bp)
     app.register_blueprint(desk_bp)
@@ -122,7 +123,9 @@ def send():
         if file is not None and file.filename:
             upload = tips_mod.check_upload(file.read(tips_mod.MAX_UPLOAD_BYTES + 1))
         commitment = form.get("commitment") or None
-        if commitment and commitment not in {c["id"] for c in desk_mod.commitment_choices(get_db())}:
+        if commitment and commitment not in {
+            c["id"] for c in desk_mod.commitment_choices(get_db())
+        }:
             commitment = None
         tips_mod.submit(
             conn,
@@ -224,4 +227,3 @@ def decide(tip_id: int):
 def pending_count() -> int:
     """For the desk's navigation: how many tips wait."""
     return tips_mod.pending_count(tips_conn())
-
