@@ -9,7 +9,8 @@ import shutil
 
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests import test_web_records as records
 from tracker import desk_db
