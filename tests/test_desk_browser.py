@@ -126,6 +126,11 @@ class Tab:
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"desk-{name}.png"), full_page=True)
 
+    def fits(self) -> None:
+        """Nothing wider than the screen (no sideways scrolling on a phone)."""
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= self.page.viewport_size["width"], width
+
     def inert(self) -> None:
         """No planted script ran, and none made it into the DOM as an element."""
         assert self.dialogs == []
@@ -221,18 +226,20 @@ def test_a_readers_tip_in_spanish_reaches_the_desk_and_stays_inert(desk_live, br
     reader.page.fill("#tip-shows", f"Que el concejo paga intérpretes {IMG}")
     reader.page.fill("#tip-contact", "lectora@example.org")
     reader.shot("tip-form-es")
+    reader.fits()
     reader.submit("form.tip-form button[type=submit]")
     assert "los editores tienen su aviso" in reader.text()
     reader.go(f"/commitments/{COMMITMENT}")
     assert "fund interpreters" not in reader.text()  # not published before review
     reader.inert()
 
-    editor = Tab(browser, desk_live["base"])
+    editor = Tab(browser, desk_live["base"], mobile=True)  # an editor on a phone, too
     sign_in(editor, "sam", next_path="/desk/tips/")
     tip = editor.page.locator("article[id^=tip-]").first
     assert TIP_PASSAGE in tip.inner_text() and "lectora@example.org" in tip.inner_text()
     editor.inert()
     editor.shot("tips")
+    editor.fits()
     tip.locator("select[name=commitment]").select_option(COMMITMENT)
     tip.locator("select[name=stance]").select_option("supports")
     tip.locator("input[name=date]").fill(desk_live["day"].isoformat())

@@ -29,6 +29,7 @@ from .. import desk_db
 from .. import tips as tips_mod
 from ..archive import blob_path
 from ..errors import StatusError, TipError
+from .about import timestamp
 from .database import get_db, settings
 from .desk import editor_required
 
@@ -163,6 +164,8 @@ def queue():
         tips=tips_mod.pending(tips_conn()),
         commitments=desk_mod.commitment_choices(get_db()),
         kinds=tips_mod.UPLOAD_KINDS,
+        timestamp=timestamp,
+        LANGUAGES={"en": lazy_gettext("English"), "es": lazy_gettext("Spanish")},
     )
 
 
