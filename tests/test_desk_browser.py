@@ -129,7 +129,13 @@ class Tab:
     def fits(self) -> None:
         """Nothing wider than the screen (no sideways scrolling on a phone)."""
         width = self.page.evaluate("document.documentElement.scrollWidth")
-        assert width <= self.page.viewport_size["width"], width
+        wide = self.page.evaluate(
+            """w => [...document.querySelectorAll('main *')].filter(
+                 e => e.getBoundingClientRect().right > w + 1).slice(0, 5).map(
+                 e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className)""",
+            self.page.viewport_size["width"],
+        )
+        assert width <= self.page.viewport_size["width"], (width, wide)
 
     def inert(self) -> None:
         """No planted script ran, and none made it into the DOM as an element."""
@@ -302,3 +308,25 @@ def test_repeated_bad_sign_ins_are_throttled_in_the_browser(desk_live, browser):
         with conn:
             conn.execute("delete from login_failures")
         conn.close()
+
+
+@pytest.mark.parametrize("path", ["/desk/", "/desk/status", "/desk/tips/", "/desk/evidence/new"])
+def test_desk_pages_in_spanish_fit_a_phone_and_pass_axe(desk_live, browser, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    tab = Tab(browser, desk_live["base"], mobile=True)
+    sign_in(tab, "sam", next_path="/es" + path)
+    assert tab.page.url.endswith("/es" + path)
+    assert tab.page.locator("html").get_attribute("lang") == "es"
+    english = {"/desk/": "Review queue", "/desk/status": "Status changes",
+               "/desk/tips/": "Readers’ tips", "/desk/evidence/new": "Add evidence"}  # fmt: skip
+    assert tab.page.locator("h1").inner_text() not in ("", english[path])
+    tab.shot("es-" + path.strip("/").replace("/", "-"))
+    tab.fits()
+    serious = [
+        f"{v['id']}: {v['nodes'][0]['target']}"
+        for v in Axe().run(tab.page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+    tab.close()
