@@ -241,3 +241,25 @@ def test_a_future_date_is_refused_and_a_declined_tip_stays_unpublished(tip_app, 
     decide(editor, tip["id"], decision="accept", commitment=COMMITMENT, stance="supports",
            date=date.today().isoformat(), note="x")  # fmt: skip
     assert "declined already" in text_of(editor.get("/desk/tips/"))
+
+
+def forwarded(client, address: str):
+    data = {"csrf_token": csrf(client), "passage": PASSAGE, "shows": "x",
+            "url": "https://example.org/a.pdf"}  # fmt: skip
+    return client.post("/tips", data=data, headers={"X-Forwarded-For": address})
+
+
+def test_behind_a_trusted_proxy_each_reader_has_a_limit_of_her_own(settings):
+    behind = dataclasses.replace(settings, secret_key="t", scheduler=False, trusted_proxies=1)
+    client = create_app({"SETTINGS": behind, "TESTING": True}).test_client()
+    for _ in range(tips.MAX_TIPS):
+        assert forwarded(client, "198.51.100.1").status_code == 200
+    assert forwarded(client, "198.51.100.1").status_code == 429
+    assert forwarded(client, "198.51.100.2").status_code == 200  # the proxy is not one reader
+
+
+def test_without_a_trusted_proxy_a_forged_address_does_not_lift_the_limit(tip_app):
+    client = tip_app.test_client()
+    for n in range(tips.MAX_TIPS):
+        assert forwarded(client, f"203.0.113.{n}").status_code == 200
+    assert forwarded(client, "203.0.113.99").status_code == 429

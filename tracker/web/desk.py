@@ -89,6 +89,12 @@ def init_app(app) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=s.https,
     )
+    if s.trusted_proxies:
+        # Behind a reverse proxy every request comes from the proxy: without this, the
+        # per-address limits (sign-ins, tips) would be one limit shared by everyone.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=s.trusted_proxies)  # type: ignore[method-assign]
     login_manager.init_app(app)
     app.teardown_appcontext(_close)
     app.register_blueprint(bp)
