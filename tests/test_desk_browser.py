@@ -77,6 +77,13 @@ def desk_live(tmp_path_factory):
             "select id from evidence where snippet like '%<script>%' or title like '%<script>%'"
         )
     ]
+    planted_sha = (
+        next(db.query("select document_sha256 from evidence where id = ?", [planted[0]]))[
+            "document_sha256"
+        ]
+        if planted
+        else None
+    )
     db.conn.close()
     conn = desk_db.connect(settings.desk_db_path)
     desk_db.add_user(conn, "maria", PASSWORD, role="editor", display_name="María (editor)")
@@ -86,7 +93,13 @@ def desk_live(tmp_path_factory):
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield {"base": base, "settings": settings, "planted": planted, "day": day}
+    yield {
+        "base": base,
+        "settings": settings,
+        "planted": planted,
+        "day": day,
+        "planted_sha": planted_sha,
+    }
     server.close()
 
 
@@ -286,6 +299,11 @@ def test_the_meeting_page_and_the_archived_text_keep_planted_script_inert(desk_l
     tab.inert()
     with tab.page.expect_navigation():
         tab.page.locator("main a[href^='/documents/']").first.click()
+    tab.inert()
+    # the archived text with the planted passage highlighted: the highlight is text too
+    tab.go(f"/documents/{desk_live['planted_sha']}?evidence={desk_live['planted'][0]}#passage")
+    assert "interpretation" in tab.page.locator("mark#passage").inner_text()
+    assert "alert(" in tab.text()
     tab.inert()
     tab.close()
 
