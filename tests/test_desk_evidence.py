@@ -67,3 +67,24 @@ def test_manual_evidence_with_a_file_is_archived_and_published(tip_app, settings
     assert reader.get(f"/documents/{row['document_sha256']}").status_code == 200
     audit = text_of(reader.get("/audit"))
     assert "Added evidence" in audit and "Alice A." in audit
+
+
+def test_a_refusal_on_the_spanish_desk_is_in_spanish(tip_app, settings):
+    editor = tip_app.test_client()
+    login(editor)
+    future = (date.today() + timedelta(days=1)).isoformat()
+    data = {"csrf_token": csrf(editor, "/es/desk/evidence/new"), "commitment": COMMITMENT,
+            "url": URL, "date": future, "note": "x", "stance": "context"}  # fmt: skip
+    page = text_of(editor.post("/es/desk/evidence/new", data=data))
+    assert f"{future} es una fecha futura: la evidencia no puede fecharse por adelantado" in page
+    data["date"] = date.today().isoformat()
+    data["url"] = "ftp://example.org/x"
+    page = text_of(editor.post("/es/desk/evidence/new", data=data))
+    assert "ftp://example.org/x: se esperaba una dirección http(s)" in page
+    english = text_of(
+        editor.post(
+            "/desk/evidence/new", data={**data, "csrf_token": csrf(editor, "/desk/evidence/new")}
+        )
+    )
+    assert "ftp://example.org/x: expected an http(s) address" in english
+    assert manual_rows(settings) == []

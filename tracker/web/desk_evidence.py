@@ -21,6 +21,7 @@ from ..errors import StatusError, TipError
 from ..status import today
 from .database import get_db, settings
 from .desk import editor_required
+from .problems import problem
 
 bp = Blueprint("desk_evidence", __name__, url_prefix="/desk/evidence")
 
@@ -72,7 +73,7 @@ def new():
             )
             db.conn.commit()
         except StatusError as exc:
-            flash(str(exc), "problem")
+            flash(problem(exc), "problem")
         else:
             flash(lazy_gettext("Added as evidence %(id)s.", id=evidence_id), "done")
             return redirect(url_for("desk_evidence.new"))

@@ -32,6 +32,7 @@ from ..errors import StatusError, TipError
 from .about import timestamp
 from .database import get_db, settings
 from .desk import editor_required
+from .problems import problem
 
 bp = Blueprint("tips", __name__)
 desk_bp = Blueprint("desk_tips", __name__, url_prefix="/desk/tips")
@@ -223,7 +224,7 @@ def decide(tip_id: int):
         else:
             abort(400, "decision: accept or decline")
     except StatusError as exc:
-        flash(str(exc), "problem")
+        flash(problem(exc), "problem")
     return redirect(url_for("desk_tips.queue"))
 
 
