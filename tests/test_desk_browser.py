@@ -348,3 +348,25 @@ def test_desk_pages_in_spanish_fit_a_phone_and_pass_axe(desk_live, browser, path
     ]
     assert serious == []
     tab.close()
+
+
+@pytest.mark.parametrize("path", ["/tips", "/es/tips"])
+def test_the_tip_form_passes_axe_and_its_honeypot_is_out_of_sight(desk_live, browser, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    tab = Tab(browser, desk_live["base"], mobile=True)
+    tab.go(path)
+    tab.fits()
+    assert not tab.page.locator("#tip-website").is_visible() or (
+        tab.page.locator("#tip-website").bounding_box()["x"] < 0
+    )
+    for _ in range(12):  # Tab through the form: the honeypot is never a stop
+        tab.page.keyboard.press("Tab")
+        assert tab.page.evaluate("document.activeElement.name") != "website"
+    serious = [
+        f"{v['id']}: {v['nodes'][0]['target']}"
+        for v in Axe().run(tab.page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+    tab.close()
