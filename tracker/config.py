@@ -56,6 +56,7 @@ class Settings:
     https: bool = False  # the site is served over HTTPS: desk cookies are marked Secure
     two_editor_rule: bool = False  # a status change needs a second editor's approval
     session_hours: int = 8  # an editor's login lasts this long, at most
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
     secret_key: str = field(default="", repr=False)
 
     @property
@@ -167,6 +168,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "request_timeout": (0.1, 3600, False),
     "request_deadline": (1, 24 * 3600, False),
     "session_hours": (1, 24 * 30, True),
+    "trusted_proxies": (0, 5, True),
 }
 
 

@@ -44,3 +44,7 @@ class InputError(TrackerError):
 
 class DeskError(TrackerError):
     """A refused account operation: unknown user, weak password, disabled account."""
+
+
+class TipError(TrackerError):
+    """A reader's tip that cannot be kept: incomplete, a refused upload, or too many at once."""

@@ -512,8 +512,11 @@ def add_manual(
     stance: str,
     title: str | None = None,
     file: Path | None = None,
+    data: bytes | None = None,
+    snippet: str | None = None,
 ) -> int:
-    """Evidence an editor obtained elsewhere (records request, news story): archived, accepted."""
+    """Evidence an editor obtained elsewhere (records request, news story, a reader's tip):
+    archived from `file` or `data`, accepted. `snippet` is the quoted passage (default: note)."""
     from .process import process_document
 
     if not db["commitments"].count_where("id = ?", [commitment_id]):
@@ -530,6 +533,7 @@ def add_manual(
             data = Path(file).read_bytes()
         except OSError as exc:
             raise StatusError(f"{file}: cannot read ({exc.strerror})") from None
+    if data is not None:
         with db.atomic():
             stored = archive.record(
                 db,
@@ -553,7 +557,7 @@ def add_manual(
                     "review_state": "accepted",
                     "date": day.isoformat(),
                     "title": title or note[:120],
-                    "snippet": note,
+                    "snippet": snippet or note,
                     "source_url": url,
                     "source_urls": json.dumps([url]),
                     "document_id": document["id"] if document else None,

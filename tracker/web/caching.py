@@ -72,9 +72,11 @@ MAX_ENTRIES = 4096  # besides the byte limit: many tiny pages cost their keys an
 ENTRY_OVERHEAD = 400  # bytes of Python objects around each entry's key and body
 CHECK_SECONDS = 1.0  # how stale a page may be after a write (0 in tests)
 SECURITY_HEADERS = {
-    # No inline script or style anywhere: templates and SVG use classes only.
+    # No inline script or style anywhere: templates and SVG use classes only. No plug-ins,
+    # and forms post only here: an injected <form> cannot send a tip or a password elsewhere.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'",
+    "style-src 'self'; script-src 'self'; object-src 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }

@@ -32,6 +32,7 @@ from ..errors import DeskError, StatusError
 from ..vocab import EDITOR_STATUSES, Reason, ReviewState, Stance
 from .args import strict_int
 from .database import get_db, settings
+from .problems import problem
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 login_manager = LoginManager()
@@ -89,6 +90,12 @@ def init_app(app) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=s.https,
     )
+    if s.trusted_proxies:
+        # Behind a reverse proxy every request comes from the proxy: without this, the
+        # per-address limits (sign-ins, tips) would be one limit shared by everyone.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=s.trusted_proxies)  # type: ignore[method-assign]
     login_manager.init_app(app)
     app.teardown_appcontext(_close)
     app.register_blueprint(bp)
@@ -231,7 +238,7 @@ def review(evidence_id: int):
             )
         db.conn.commit()
     except StatusError as exc:
-        flash(str(exc), "problem")
+        flash(problem(exc), "problem")
     else:
         flash(lazy_gettext("Saved."), "done")
     return redirect(url_for("desk.queue", **_filters(form)))
@@ -253,7 +260,7 @@ def reject_many():
         count = desk_mod.reject_many(db, ids, who=current_user.display_name, note=note)
         db.conn.commit()
     except StatusError as exc:
-        flash(str(exc), "problem")
+        flash(problem(exc), "problem")
     else:
         flash(lazy_gettext("%(n)s rejected.", n=count), "done")
     return redirect(url_for("desk.queue"))
@@ -294,7 +301,7 @@ def status():
                 desk_mod.publish_status(db, settings().tz, **args)
             db.conn.commit()
         except StatusError as exc:
-            flash(str(exc), "problem")
+            flash(problem(exc), "problem")
         else:
             flash(
                 lazy_gettext("Proposed: another editor must approve it.")
@@ -322,7 +329,7 @@ def approve(proposal_id: int):
         desk_mod.approve_proposal(db, settings().tz, proposal_id, who=current_user.display_name)
         db.conn.commit()
     except StatusError as exc:
-        flash(str(exc), "problem")
+        flash(problem(exc), "problem")
     else:
         flash(lazy_gettext("Published."), "done")
     return redirect(url_for("desk.status"))
@@ -342,7 +349,7 @@ def retract(event_id: int):
         )
         db.conn.commit()
     except StatusError as exc:
-        flash(str(exc), "problem")
+        flash(problem(exc), "problem")
     else:
         flash(lazy_gettext("Retracted: the correction is on record."), "done")
     return redirect(url_for("desk.status"))
