@@ -16,21 +16,27 @@ def status_changes(
     db: sqlite_utils.Database,
     commitment_id: str | None = None,
     *,
-    since: str | None = None,
+    after_id: int = 0,
     limit: int = FEED_LENGTH,
 ) -> list[dict]:
     """Status events newest recorded first (a correction of an old date is news the day it is
-    recorded), with the commitment's titles; only those recorded after `since` when given."""
+    recorded), with the commitment's titles; only those newer than event `after_id`."""
     return list(
         db.query(
             """select s.*, c.title_en, c.title_es from status_events s
                join commitments c on c.id = s.commitment_id
                where (:cid is null or s.commitment_id = :cid)
-                 and (:since is null or s.recorded_at > :since)
+                 and s.id > :after
                order by s.recorded_at desc, s.id desc limit :limit""",
-            {"cid": commitment_id, "since": since, "limit": limit},
+            {"cid": commitment_id, "after": after_id, "limit": limit},
         )
     )
+
+
+def newest_status_event(db: sqlite_utils.Database) -> int:
+    """The id of the newest status event (0: none): a subscriber is told of those after it.
+    Ids, not clock times, because an event and a confirmation can share a second."""
+    return db.execute("select coalesce(max(id), 0) from status_events").fetchone()[0]
 
 
 def accepted_evidence(

@@ -44,3 +44,11 @@ class InputError(TrackerError):
 
 class DeskError(TrackerError):
     """A refused account operation: unknown user, weak password, disabled account."""
+
+
+class AlertError(TrackerError):
+    """A refused alert subscription: an address that cannot be one, an unknown language."""
+
+
+class Throttled(AlertError):
+    """Too many subscriptions asked for lately from one address or for one mailbox."""

@@ -13,7 +13,7 @@ from ..catalog import sync
 from ..config import Settings
 from ..db import open_db
 from ..i18n import TRANSLATIONS_DIR, LanguagePrefix, compile_catalogs, url_in
-from . import about, audit, desk, feeds, filters, ops, public, records
+from . import about, alerts, audit, desk, feeds, filters, ops, public, records
 from .caching import PageCache, page_query
 from .database import close_db
 
@@ -57,7 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(about.bp)
     app.register_blueprint(audit.bp)
     feeds.init_app(app)
-    CSRFProtect(app)  # every POST, desk and public forms alike, needs the session's token
+    csrf = CSRFProtect(app)  # every POST, desk and public forms alike, needs the session's token
+    alerts.init_app(app, csrf)  # but the one-click unsubscribe, which carries its own token
     desk.init_app(app)
 
     @app.context_processor
