@@ -363,3 +363,45 @@ def test_subscribers_are_kept_out_of_the_published_database(scraped, inbox, mail
     assert b"ana@example.org" not in published
     assert "subscribers" not in db.table_names() and "outbox" not in db.table_names()
     assert mail_cfg.alerts_db_path.exists()
+
+
+def test_no_alert_once_the_meeting_has_begun(scraped, inbox, mail_cfg):
+    box, _port = inbox
+    app, _db = scraped
+    subscribe_and_confirm(app.test_client(), box, "ana@example.org")
+    send_now(mail_cfg, datetime(2026, 5, 19, 9, 5, tzinfo=mail_cfg.tz))  # five minutes in
+    assert len(box.to("ana@example.org")) == 1
+
+
+def test_the_follow_page_offers_the_form_feeds_and_calendar_in_both_languages(scraped):
+    client = scraped[0].test_client()
+    for url, heading in [("/alerts", "Email alerts"), ("/es/alerts", "Alertas por correo")]:
+        soup = BeautifulSoup(client.get(url).data, "lxml")
+        assert heading in [h.get_text() for h in soup.find_all("h2")]
+        assert soup.select_one("form input[name=email][type=email]")
+        assert len(soup.select("input[name=commitments]")) == 15
+        hrefs = [a["href"] for a in soup.select("main a")]
+        assert any(h.endswith("/calendar.ics") for h in hrefs)
+        assert all(client.get(h).status_code == 200 for h in hrefs)
+
+
+def test_without_a_mail_server_the_page_says_so_and_takes_no_address(client):
+    soup = BeautifulSoup(client.get("/alerts").data, "lxml")
+    assert "Email alerts are not set up on this site" in soup.get_text()
+    assert soup.select_one("input[name=email]") is None
+    token = csrf(client, "/desk/login")  # any form's token of this session
+    answer = client.post("/alerts", data={"email": "ana@example.org", "csrf_token": token})
+    assert answer.status_code == 404
+
+
+def test_the_alerts_commands(runner, monkeypatch, inbox):
+    from tracker.cli import main
+
+    result = runner.invoke(main, ["alerts", "send"])
+    assert result.exit_code == 1 and "TRACKER_SMTP_URL is not set" in result.output
+    monkeypatch.setenv("TRACKER_SMTP_URL", f"smtp://127.0.0.1:{inbox[1]}")
+    result = runner.invoke(main, ["alerts", "send"])
+    assert result.exit_code == 0, result.output
+    assert "0 queued, 0 sent" in result.output
+    listing = runner.invoke(main, ["alerts", "list"]).output
+    assert "subscriptions confirmed: 0" in listing and "messages sent: 0" in listing

@@ -27,6 +27,7 @@ from .db import open_db
 from .feeds import STATUS_TEXT, long_day, title_in
 from .health import freshness
 from .i18n import site_url, translator
+from .ical import meeting_start
 from .runs import last_run
 from .subscribers import Subscriber
 
@@ -166,6 +167,13 @@ def stale_notice(settings: Settings, sub: Subscriber, since: datetime | None) ->
     return message(settings, sub, _("The council's records could not be read"), body)
 
 
+def _begun(meeting: dict, settings: Settings, now: datetime) -> bool:
+    start = meeting_start(meeting, settings.tz)
+    if not isinstance(start, datetime):  # no time known: the day is over when it is over
+        return start < now.astimezone(settings.tz).date()
+    return start <= now
+
+
 def queue(db: sqlite_utils.Database, conn, settings: Settings, now: datetime | None = None) -> int:
     """Queue every alert due to every confirmed subscriber; how many new messages."""
     now = now or datetime.now(UTC)
@@ -174,7 +182,8 @@ def queue(db: sqlite_utils.Database, conn, settings: Settings, now: datetime | N
     if not people:
         return 0
     new = 0
-    meetings = [m for m in upcoming_matches(db, today) if m["date"] >= today.isoformat()]
+    # An alert after the meeting has begun is no use: the vote is over or under way.
+    meetings = [m for m in upcoming_matches(db, today) if not _begun(m, settings, now)]
     events = status_changes(db, after_id=min(s.status_after for s in people), limit=10_000)
     fresh = freshness(db, settings, now)
     failure = last_run(db, "scrape", ("failed",))

@@ -59,7 +59,7 @@ def subscribe():
     known = {c["id"] for c in commitment_titles(get_db())}
     chosen = [c for c in form.getlist("commitments") if c in known]
     values = {
-        "lang": form.get("lang", _lang()),
+        "lang": form.get("lang") if form.get("lang") in subs.LANGS else _lang(),
         "scope": scope,
         "commitments": chosen,
         "email": form.get("email", ""),
