@@ -175,3 +175,10 @@ def test_an_unchanged_feed_answers_304(web):
     first = web.get("/feeds/agenda.atom")
     again = web.get("/feeds/agenda.atom", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_missing_promise_s_page_links_no_feed(web):
+    response = web.get("/commitments/no-such-promise")
+    assert response.status_code == 404
+    soup = BeautifulSoup(response.data, "lxml")
+    assert soup.select('link[rel="alternate"]') == []

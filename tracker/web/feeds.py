@@ -122,6 +122,8 @@ def alternates() -> list[dict]:
         ]
     elif endpoint in ("public.commitment", "public.commitment_as_of"):
         cid = (request.view_args or {}).get("commitment_id")
+        if cid is None or commitments.get(get_db(), cid) is None:
+            return []  # the page is a 404: it follows nothing
         links = [
             ("feeds.commitment_feed", {"commitment_id": cid}, gettext("Updates on this promise")),
             (
