@@ -193,19 +193,26 @@ def queue(db: sqlite_utils.Database, conn, settings: Settings, now: datetime | N
             for meeting in meetings:
                 if meeting["status"] == "cancelled":
                     continue
-                msg = agenda_alert(settings, sub, meeting, now)
                 key = f"agenda:{meeting['id']}:{meeting['agenda']['id']}"
+                if outbox.queued(conn, sub.id, key):
+                    continue  # written once: checking again costs a lookup, not a message
+                msg = agenda_alert(settings, sub, meeting, now)
                 if msg is not None and outbox.enqueue(conn, sub.id, key, "agenda", msg, now):
                     new += 1
             for event in events:
                 if event["id"] <= sub.status_after or not sub.follows(event["commitment_id"]):
                     continue
+                key = f"status:{event['id']}"
+                if outbox.queued(conn, sub.id, key):
+                    continue
                 msg = status_alert(settings, sub, event)
-                if outbox.enqueue(conn, sub.id, f"status:{event['id']}", "status", msg, now):
+                if outbox.enqueue(conn, sub.id, key, "status", msg, now):
                     new += 1
             if stale:
                 since = fresh["last_success"]
                 key = f"stale:{since.isoformat() if since else 'never'}"
+                if outbox.queued(conn, sub.id, key):
+                    continue
                 notice = stale_notice(settings, sub, since)
                 if outbox.enqueue(conn, sub.id, key, "stale", notice, now):
                     new += 1

@@ -90,6 +90,16 @@ def enqueue(
     return cur.rowcount == 1
 
 
+def queued(conn, subscriber_id: int, key: str) -> bool:
+    """Whether a message with this key was queued for this subscriber (sent or not)."""
+    return (
+        conn.execute(
+            "select 1 from outbox where subscriber_id = ? and key = ?", [subscriber_id, key]
+        ).fetchone()
+        is not None
+    )
+
+
 def sender(settings: Settings) -> str:
     """The From address: TRACKER_MAIL_FROM, else alerts@ the public URL's host."""
     return settings.mail_from or f"alerts@{urlsplit(settings.base_url).hostname or 'localhost'}"
