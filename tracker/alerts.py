@@ -186,8 +186,14 @@ def queue(db: sqlite_utils.Database, conn, settings: Settings, now: datetime | N
     meetings = [m for m in upcoming_matches(db, today) if not _begun(m, settings, now)]
     events = status_changes(db, after_id=min(s.status_after for s in people), limit=10_000)
     fresh = freshness(db, settings, now)
+    # Stale because scrapes failed since the last success, not merely because none ran.
     failure = last_run(db, "scrape", ("failed",))
-    stale = fresh["stale"] and failure is not None
+    since = fresh["last_success"]
+    stale = (
+        fresh["stale"]
+        and failure is not None
+        and (since is None or datetime.fromisoformat(failure["started_at"]) > since)
+    )
     with conn:
         for sub in people:
             for meeting in meetings:
@@ -209,7 +215,6 @@ def queue(db: sqlite_utils.Database, conn, settings: Settings, now: datetime | N
                 if outbox.enqueue(conn, sub.id, key, "status", msg, now):
                     new += 1
             if stale:
-                since = fresh["last_success"]
                 key = f"stale:{since.isoformat() if since else 'never'}"
                 if outbox.queued(conn, sub.id, key):
                     continue
