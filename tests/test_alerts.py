@@ -406,3 +406,22 @@ def test_the_alerts_commands(runner, monkeypatch, inbox):
     assert "0 queued, 0 sent" in result.output
     listing = runner.invoke(main, ["alerts", "list"]).output
     assert "subscriptions confirmed: 0" in listing and "messages sent: 0" in listing
+
+
+def test_subscribing_again_changes_the_choices_only_once_confirmed(scraped, inbox, mail_cfg):
+    box, _port = inbox
+    app, db = scraped
+    client = app.test_client()
+    subscribe_and_confirm(client, box, "ana@example.org", "en", ["municipal-id"])
+    assert subscribe(client, "ana@example.org", "es", ["language-access"]).status_code == 200
+    send_now(mail_cfg)  # the new choice is not confirmed yet: no agenda alert
+    assert len(box.to("ana@example.org")) == 2
+    url = link(box.to("ana@example.org")[-1], "confirm")
+    client.post(url, data={"csrf_token": csrf(client, url)})
+    send_now(mail_cfg)
+    record_event(db, "municipal-id", "in-progress", date(2026, 5, 14), "Proposed.", who="Ana")
+    send_now(mail_cfg, datetime.now(UTC))
+    subjects = [subject(m) for m in box.to("ana@example.org")[2:]]
+    assert subjects == [
+        "En la agenda del 19 de mayo de 2026: puntos sobre promesas que usted sigue"
+    ]
