@@ -106,8 +106,9 @@ def evidence_entries(rows: list[dict], base_url: str, lang: str) -> list[Entry]:
     return out
 
 
-def agenda_entries(meetings: list[dict], base_url: str, lang: str, place: str) -> list[Entry]:
-    """One entry per matched item of an upcoming agenda; a revised agenda updates it."""
+def agenda_entries(meetings: list[dict], base_url: str, lang: str, place_of) -> list[Entry]:
+    """One entry per matched item of an upcoming agenda; a revised agenda updates it.
+    `place_of(meeting)` says where a meeting is held (or None)."""
     _ = translator(lang)
     out = []
     for m in meetings:
@@ -123,6 +124,7 @@ def agenda_entries(meetings: list[dict], base_url: str, lang: str, place: str) -
             lines = [item["text"], f"{m['title']}, {day}" + (f", {m['time']}" if m["time"] else "")]
             if m["status"] == "cancelled":
                 lines.append(_("Meeting cancelled"))
+            place = place_of(m)
             if place:
                 lines.append(place)
             out.append(

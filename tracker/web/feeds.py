@@ -41,10 +41,6 @@ def _commitment_or_404(commitment_id: str) -> dict:
     return row
 
 
-def _place_text() -> str:
-    return local(settings().place.meeting_place)
-
-
 @bp.get("/feeds/status.atom")
 def status_feed():
     entries = status_entries(status_changes(get_db()), settings().base_url, _lang())
@@ -60,7 +56,7 @@ def evidence_feed():
 @bp.get("/feeds/agenda.atom")
 def agenda_feed():
     meetings = upcoming_matches(get_db(), local_today())
-    entries = agenda_entries(meetings, settings().base_url, _lang(), _place_text())
+    entries = agenda_entries(meetings, settings().base_url, _lang(), meeting_place)
     return _feed(entries, gettext("Upcoming agenda items on the promises"), "records.meetings")
 
 
@@ -72,7 +68,9 @@ def commitment_feed(commitment_id: str):
     entries = (
         status_entries(status_changes(db, commitment_id), base, lang)
         + evidence_entries(accepted_evidence(db, commitment_id), base, lang)
-        + agenda_entries(upcoming_matches(db, local_today(), commitment_id), base, lang, "")
+        + agenda_entries(
+            upcoming_matches(db, local_today(), commitment_id), base, lang, meeting_place
+        )
     )
     title = gettext("Updates on: %(title)s", title=localized(row, "title"))
     return _feed(entries, title, "public.commitment", commitment_id=commitment_id)
