@@ -425,3 +425,18 @@ def test_subscribing_again_changes_the_choices_only_once_confirmed(scraped, inbo
     assert subjects == [
         "En la agenda del 19 de mayo de 2026: puntos sobre promesas que usted sigue"
     ]
+
+
+def test_those_told_of_an_agenda_are_told_when_the_meeting_is_cancelled(scraped, inbox, mail_cfg):
+    box, _port = inbox
+    app, db = scraped
+    client = app.test_client()
+    subscribe_and_confirm(client, box, "ana@example.org", "es")
+    send_now(mail_cfg)
+    subscribe_and_confirm(client, box, "ben@example.org")  # subscribed after: never told
+    db["meetings"].update(MEETING, {"status": "cancelled"})  # as a scrape records it
+    send_now(mail_cfg, BEFORE_THE_VOTE + timedelta(hours=1))
+    send_now(mail_cfg, BEFORE_THE_VOTE + timedelta(hours=2))
+    subjects = [subject(m) for m in box.to("ana@example.org")[2:]]
+    assert subjects == ["Cancelada: la reunión del 19 de mayo de 2026"]
+    assert box.to("ben@example.org")[1:] == []

@@ -3,6 +3,7 @@
 - an upcoming agenda (or a revision of it) with an item on a promise they follow: checked at
   every scheduled scrape, the pre-meeting checks included, so it goes out before the vote;
 - a status change of a promise they follow, recorded after they confirmed;
+- a notice when a meeting they were alerted to is cancelled;
 - a notice when no scrape has succeeded for TRACKER_STALE_DAYS and the last one failed.
 
 Each message is queued in the outbox under a key (the agenda's document, the status event,
@@ -135,6 +136,25 @@ def agenda_alert(
     return message(settings, sub, subject, "\n".join(lines), now=now)
 
 
+def cancelled_notice(
+    settings: Settings, sub: Subscriber, meeting: dict, now: datetime | None = None
+) -> EmailMessage:
+    _ = translator(sub.lang)
+    day = long_day(meeting["date"], sub.lang)
+    body = "\n\n".join(
+        [
+            _(
+                "The council's records now say that the meeting of %(day)s (%(title)s) is "
+                "cancelled.",
+                day=day,
+                title=meeting["title"],
+            ),
+            site_url(settings.base_url, sub.lang, f"/meetings/{meeting['id']}"),
+        ]
+    )
+    return message(settings, sub, _("Cancelled: the meeting of %(day)s", day=day), body, now=now)
+
+
 def status_alert(settings: Settings, sub: Subscriber, event: dict) -> EmailMessage:
     _ = translator(sub.lang)
     label = _(STATUS_TEXT.get(event["status"], event["status"]))
@@ -198,6 +218,13 @@ def queue(db: sqlite_utils.Database, conn, settings: Settings, now: datetime | N
         for sub in people:
             for meeting in meetings:
                 if meeting["status"] == "cancelled":
+                    # told of its agenda, so told it is off: nobody goes to a meeting not held
+                    key = f"cancelled:{meeting['id']}"
+                    if not outbox.queued(conn, sub.id, key) and outbox.sent_about(
+                        conn, sub.id, f"agenda:{meeting['id']}:"
+                    ):
+                        msg = cancelled_notice(settings, sub, meeting, now)
+                        new += outbox.enqueue(conn, sub.id, key, "cancelled", msg, now)
                     continue
                 key = f"agenda:{meeting['id']}:{meeting['agenda']['id']}"
                 if outbox.queued(conn, sub.id, key):

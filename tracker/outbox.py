@@ -100,6 +100,18 @@ def queued(conn, subscriber_id: int, key: str) -> bool:
     )
 
 
+def sent_about(conn, subscriber_id: int, prefix: str) -> bool:
+    """Whether a message whose key starts with `prefix` went to this subscriber."""
+    return (
+        conn.execute(
+            """select 1 from outbox where subscriber_id = ? and state = 'sent'
+               and substr(key, 1, length(?)) = ?""",
+            [subscriber_id, prefix, prefix],
+        ).fetchone()
+        is not None
+    )
+
+
 def sender(settings: Settings) -> str:
     """The From address: TRACKER_MAIL_FROM, else alerts@ the public URL's host."""
     return settings.mail_from or f"alerts@{urlsplit(settings.base_url).hostname or 'localhost'}"
