@@ -113,7 +113,8 @@ def run_job(settings: Settings, name: str, upcoming_only: bool) -> None:
         logger.exception("job %s crashed", name)
     finally:
         db.conn.close()
-    # After the pre-meeting check too: an agenda found now is mailed before the vote.
+    # Every scheduled scrape, the pre-meeting checks included, is followed by the alerts it
+    # found: an agenda found on Friday evening is mailed before Tuesday's vote.
     send_alerts(settings)
 
 
