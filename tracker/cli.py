@@ -630,6 +630,44 @@ def user_passwd(name: str) -> None:
     click.echo(f"password of {name} changed")
 
 
+@main.group()
+def alerts() -> None:
+    """Email alerts: send what is due now, or list subscriptions and the outbox."""
+
+
+@alerts.command("send")
+def alerts_send() -> None:
+    """Queue the alerts due now and send the outbox (the scheduler does this by itself)."""
+    from .alerts import run as run_alerts
+
+    s = settings()
+    if not s.smtp_url:
+        raise click.ClickException("TRACKER_SMTP_URL is not set: no mail server to send through")
+    open_database().conn.close()  # migrated and loaded, as every command leaves it
+    queued, sent = run_alerts(s)
+    click.echo(
+        f"{queued} queued, {sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed"
+        + (f" (last error: {sent.error})" if sent.error else "")
+    )
+
+
+@alerts.command("list")
+def alerts_list() -> None:
+    """Subscriptions by state and the outbox by state (no addresses are printed)."""
+    from .outbox import summary
+    from .subscribers import connect, counts
+
+    conn = connect(settings().alerts_db_path)
+    try:
+        people, messages = counts(conn), summary(conn)
+    finally:
+        conn.close()
+    for state in ("pending", "confirmed", "unsubscribed"):
+        click.echo(f"subscriptions {state}: {people.get(state, 0)}")
+    for state in ("pending", "sending", "sent", "failed", "dropped"):
+        click.echo(f"messages {state}: {messages.get(state, 0)}")
+
+
 def run() -> None:
     """Entry point for run.py."""
     main(prog_name="python run.py")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import secrets
 import tempfile
 from dataclasses import dataclass, field, fields, replace
@@ -57,6 +58,8 @@ class Settings:
     two_editor_rule: bool = False  # a status change needs a second editor's approval
     session_hours: int = 8  # an editor's login lasts this long, at most
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
+    smtp_url: str = field(default="", repr=False)  # where alerts are sent; empty: no alerts
+    mail_from: str = ""  # the alerts' From address; empty: alerts@ the public URL's host
     secret_key: str = field(default="", repr=False)
 
     @property
@@ -76,6 +79,11 @@ class Settings:
     def desk_db_path(self) -> Path:
         """Editors' accounts and login attempts: never in tracker.db, which is open data."""
         return self.data_dir / "desk.db"
+
+    @property
+    def alerts_db_path(self) -> Path:
+        """Alert subscribers and the outbox: never in tracker.db, which is open data."""
+        return self.data_dir / "alerts.db"
 
     @property
     def archive_dir(self) -> Path:
@@ -216,6 +224,26 @@ def _listen_host(name: str, raw: str) -> str:
     return raw
 
 
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+
+
+def _smtp_url(name: str, raw: str) -> str:
+    if not raw:
+        return raw
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        raise ConfigError(f"TRACKER_{name.upper()}: the port is not a number") from None
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        # the URL may hold a password: never echo it
+        raise ConfigError(
+            f"TRACKER_{name.upper()}: expected {', '.join(s + '://' for s in SMTP_SCHEMES)} "
+            "followed by [user:password@]host[:port]"
+        )
+    return raw
+
+
 def _writable_dir(path: Path) -> None:
     probe = path
     while not probe.exists() and probe != probe.parent:
@@ -258,4 +286,10 @@ def _parse(name: str, raw: str) -> object:
         raise ConfigError(f"{_env(name, raw)}: every request must name us; keep a contact URL")
     if name == "premeeting_crons":
         return tuple(part.strip() for part in raw.split(";") if part.strip())
+    if name == "smtp_url":
+        return _smtp_url(name, raw)
+    if name == "mail_from":
+        if raw and not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+", raw):
+            raise ConfigError(f"{_env(name, raw)}: expected an address like alerts@example.org")
+        return raw
     return raw

@@ -66,6 +66,12 @@ KNOWN_ARGS: dict[str, dict[str, Callable[[str], str | None]]] = {
     "about.methodology": {},
     "about.corrections": {},
     "about.sources": {},
+    "feeds.status_feed": {},
+    "feeds.evidence_feed": {},
+    "feeds.agenda_feed": {},
+    "feeds.commitment_feed": {},
+    "feeds.calendar_all": {},
+    "feeds.calendar_commitment": {},
 }
 CACHEABLE = set(KNOWN_ARGS)
 MAX_ENTRIES = 4096  # besides the byte limit: many tiny pages cost their keys and tuples too

@@ -77,15 +77,12 @@ def localized(row: dict, field: str) -> str:
 
 
 def meeting_place(meeting: dict) -> str | None:
-    """Where the meeting is held, when the records say so: the jurisdiction file's place for
-    meetings of the body whose place it gives (its own council), none for committees."""
-    if "virtual" in meeting["title"].lower():
-        return gettext("Virtual meeting: the agenda says how to take part")
-    cfg = settings()
-    src = cfg.place.source(meeting.get("source_id") or "")
-    if src is not None and meeting["body"] == src.options.get("body"):
-        return local(cfg.place.meeting_place)
-    return None
+    """Where the meeting is held, when the records say so (tracker.activity.meeting_place)."""
+    from ..activity import meeting_place as place_of
+
+    lang = request.environ.get("tracker.lang", "en")
+    virtual = gettext("Virtual meeting: the agenda says how to take part")
+    return place_of(meeting, settings().place, lang, virtual)
 
 
 def local(text) -> str:
