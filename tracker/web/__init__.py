@@ -13,7 +13,7 @@ from ..catalog import sync
 from ..config import Settings
 from ..db import open_db
 from ..i18n import TRANSLATIONS_DIR, LanguagePrefix, compile_catalogs, url_in
-from . import about, audit, desk, filters, ops, public, records
+from . import about, api, audit, data, desk, filters, ops, public, records
 from .caching import PageCache, page_query
 from .database import close_db
 
@@ -56,6 +56,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(records.bp)
     app.register_blueprint(about.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(data.bp)
     CSRFProtect(app)  # every POST, desk and public forms alike, needs the session's token
     desk.init_app(app)
 
