@@ -55,6 +55,7 @@ class Settings:
     https: bool = False  # the site is served over HTTPS: desk cookies are marked Secure
     two_editor_rule: bool = False  # a status change needs a second editor's approval
     session_hours: int = 8  # an editor's login lasts this long, at most
+    static_dir: Path | None = None  # rebuild the static mirror here after each scheduled scrape
     secret_key: str = field(default="", repr=False)
 
     @property
@@ -183,7 +184,7 @@ def _writable_dir(path: Path) -> None:
 def _parse(name: str, raw: str) -> object:
     if name in _RANGES:
         return _number(name, raw, *_RANGES[name])
-    if name in {"data_dir", "jurisdiction"}:
+    if name in {"data_dir", "jurisdiction", "static_dir"}:
         if not raw:
             raise ConfigError(f"{_env(name, raw)}: expected a path")
         return Path(raw).expanduser().resolve()

@@ -107,10 +107,24 @@ def run_job(settings: Settings, name: str, upcoming_only: bool) -> None:
             )
     except ScrapeLocked as exc:
         logger.warning("job %s skipped: %s", name, exc)
+        return
     except Exception:  # the scheduler thread must survive anything a run throws
         logger.exception("job %s crashed", name)
+        return
     finally:
         db.conn.close()
+    if settings.static_dir:
+        rebuild_mirror(settings)
+
+
+def rebuild_mirror(settings: Settings) -> None:
+    """Rebuild the static mirror (TRACKER_STATIC_DIR) from the record as it now stands."""
+    from .web.mirror import build_and_report
+
+    try:
+        build_and_report(settings, settings.static_dir)
+    except Exception:  # a failed mirror must not stop the scheduler; the old mirror stays
+        logger.exception("static mirror %s: build failed", settings.static_dir)
 
 
 def build(settings: Settings, blocking: bool = False):

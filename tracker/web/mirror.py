@@ -1,0 +1,315 @@
+"""The static mirror: every public page in both languages, the feeds, calendars, CSVs, the
+database and the API's JSON, written as files with relative links, for any static host or CDN.
+
+What to write comes from the app itself, not from a hand list: every GET route of its
+url_map, each path argument filled from the record by its name (commitment_id, meeting_id,
+sha256, table, day). A route added later, such as a per-commitment feed, is mirrored as soon
+as it is registered; a route whose argument no provider knows is reported, not guessed.
+
+Files are named after their URL plus the extension of what they hold (`/meetings` ->
+`meetings.html`, `/api/v1/items` -> `api/v1/items.json`, `/es/` -> `es/index.html`), so a
+static server answers the site's own URLs with `try_files $uri $uri.html $uri.json`. Links in
+pages are rewritten relative to the file, so the mirror also works opened from disk; a link to
+something not mirrored (the desk, a search with words) points at the live site.
+
+Why not Frozen-Flask: it rewrites only url_for() links, and it would need the query-string
+pages (API pages, ?as_of=) handled the same way; the test client and the url_map already give
+everything it would, with no extra dependency.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import product
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import sqlite_utils
+from flask import Flask
+
+from .. import export, opendata
+from ..db import open_db
+from .caching import KNOWN_ARGS
+
+logger = logging.getLogger(__name__)
+
+# Endpoints that are not public pages, or not files: the editors' desk, uptime JSON (of the
+# server, not the data), a redirect, the API's catch-all for unknown URLs, the search box
+# with words in it (the empty search page is mirrored, its form points at the live site).
+EXCLUDED_PREFIXES = ("desk.",)
+EXCLUDED = {"static", "ops.health", "public.commitments_index", "api.unknown"}
+# What is written in Spanish too: pages and feeds have words; data files are the same.
+LOCALIZED = ("text/html", "application/atom+xml", "application/rss+xml", "text/calendar",
+             "application/xml", "text/xml")  # fmt: skip
+EXTENSIONS = {
+    "text/html": ".html",
+    "application/json": ".json",
+    "text/csv": ".csv",
+    "application/pdf": ".pdf",
+    "application/zip": ".zip",
+    "application/atom+xml": ".xml",
+    "application/rss+xml": ".xml",
+    "text/calendar": ".ics",
+    "application/vnd.sqlite3": ".db",
+}
+
+
+def _today(app: Flask) -> list[str]:
+    from ..status import today
+
+    return [today(app.config["SETTINGS"].tz).isoformat()]
+
+
+# Values of each path argument, by its name, from the record.
+PROVIDERS: dict[str, Callable[[sqlite_utils.Database, Flask], list[str]]] = {
+    "commitment_id": lambda db, app: opendata.commitment_ids(db),
+    "meeting_id": lambda db, app: opendata.meeting_ids(db),
+    "sha256": lambda db, app: opendata.document_shas(db),
+    "table": lambda db, app: list(export.EXPORTS),
+    "day": lambda db, app: _today(app),  # the as-of permalink the cite box shows today
+}
+
+
+@dataclass
+class Report:
+    """What a build wrote and what it could not."""
+
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    failed: list[tuple[str, int]] = field(default_factory=list)
+    broken: list[tuple[str, int]] = field(default_factory=list)  # linked, but not found live
+    skipped_routes: list[str] = field(default_factory=list)
+    live_links: int = 0
+
+
+def public_urls(app: Flask) -> tuple[list[str], list[str]]:
+    """Every public GET URL in English, and the routes no provider can fill."""
+    db = open_db(app.config["SETTINGS"].db_path, migrate=False)
+    urls, skipped = [], []
+    adapter = app.url_map.bind("localhost")
+    try:
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            endpoint = rule.endpoint
+            if (
+                "GET" not in (rule.methods or ())
+                or endpoint in EXCLUDED
+                or endpoint.startswith(EXCLUDED_PREFIXES)
+            ):
+                continue
+            names = sorted(rule.arguments)
+            if any(name not in PROVIDERS for name in names):
+                skipped.append(rule.rule)
+                continue
+            choices = [PROVIDERS[name](db, app) for name in names]
+            for combo in product(*choices):
+                urls.append(adapter.build(endpoint, dict(zip(names, combo, strict=True))))
+    finally:
+        db.conn.close()
+    return urls, skipped
+
+
+def file_for(path: str, mimetype: str) -> str:
+    """The mirror's file for a URL path and what it holds (no leading slash)."""
+    ext = EXTENSIONS.get(mimetype) or mimetypes.guess_extension(mimetype) or ""
+    if path.endswith("/"):
+        return path.lstrip("/") + "index" + ext
+    last = path.rsplit("/", 1)[-1]
+    return path.lstrip("/") + ("" if "." in last else ext)
+
+
+def _links(html: str, base_url: str) -> list[str]:
+    """The site links of a page, as path?query (absolute links to the site's address too)."""
+    found = []
+    for match in _link_pattern(base_url).finditer(html):
+        parts = urlsplit(match.group(2).replace("&amp;", "&").removeprefix(base_url))
+        found.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return found
+
+
+def _link_pattern(base_url: str) -> re.Pattern:
+    return re.compile(rf'(\s(?:href|src|action)=")((?:{re.escape(base_url)})?/(?!/)[^"]*)(")')
+
+
+def _route(app: Flask, path: str) -> str | None:
+    """The public GET endpoint a path leads to, or None (not a route, or not mirrored)."""
+    local = path[3:] if path.startswith("/es/") else path
+    try:
+        endpoint, _args = app.url_map.bind("localhost").match(local, method="GET")
+    except Exception:  # not a route (NotFound, a redirect, another method)
+        return None
+    if endpoint in EXCLUDED or endpoint.startswith(EXCLUDED_PREFIXES):
+        return None
+    return endpoint
+
+
+def _page_key(app: Flask, link: str) -> str | None:
+    """The mirror's key for a link: its path, plus the query arguments that make it another
+    page (caching.KNOWN_ARGS, normalised as the page cache does: ?year=, ?as_of=,
+    ?evidence=); None when it is not a mirrored route."""
+    parts = urlsplit(link)
+    endpoint = _route(app, parts.path)
+    if endpoint is None:
+        return None
+    known = KNOWN_ARGS.get(endpoint, {})
+    args = dict(parse_qsl(parts.query))
+    pairs = []
+    for name, normalise in sorted(known.items()):
+        value = normalise(args[name]) if name in args else None
+        if value is not None:
+            pairs.append((name, value))
+    return parts.path + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+def file_for_key(key: str, mimetype: str) -> str:
+    """Like file_for(), a page with query arguments named `path@name=value.ext`."""
+    path, _, query = key.partition("?")
+    name = file_for(path, mimetype)
+    if not query:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    return f"{stem}@{query.replace('&', '@')}" + (f".{ext}" if ext else "")
+
+
+def build_static(app: Flask, out_dir: Path) -> Report:
+    """Write the mirror into `out_dir`, replacing what was there only once it is complete.
+
+    Every URL of public_urls() in English (and in Spanish when it has words), then every page
+    those pages link to that is a public route and not written yet (an as-of page a text
+    links to), as Frozen-Flask follows links."""
+    started = time.perf_counter()
+    out_dir = Path(out_dir).resolve()
+    work = out_dir.with_name(f".{out_dir.name}.building")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    report = Report()
+    app.config["API_ONE_PAGE"] = True  # a file cannot answer ?page=2: every row in one
+    base = app.config["SETTINGS"].base_url
+    files: dict[str, str] = {}  # URL path -> file
+    kinds: dict[str, str] = {}  # URL path -> mimetype
+    pages: list[str] = []
+    client = app.test_client()
+    urls, report.skipped_routes = public_urls(app)
+    queue = [(u, False) for u in urls]
+    seen = set(urls)
+    while queue:
+        url, linked = queue.pop(0)
+        for lang_url in (url, "/es" + url):
+            if lang_url != url and kinds.get(url) not in LOCALIZED:
+                continue
+            with client.get(lang_url) as response:
+                if response.status_code != 200:
+                    (report.broken if linked else report.failed).append(
+                        (lang_url, response.status_code)
+                    )
+                    continue
+                name = file_for_key(lang_url, response.mimetype)
+                target = work / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                data = response.get_data()
+                target.write_bytes(data)
+                files[lang_url] = name
+                kinds[lang_url] = response.mimetype
+                report.files += 1
+                report.bytes += len(data)
+                if response.mimetype != "text/html":
+                    continue
+                pages.append(name)
+                for link in _links(data.decode("utf-8", "replace"), base):
+                    link = link[3:] if link.startswith("/es/") else link  # both come together
+                    key = _page_key(app, link)
+                    if key is not None and key not in seen:
+                        seen.add(key)
+                        queue.append((key, True))
+    static = Path(app.static_folder or "")
+    for path in sorted(static.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(static).as_posix()
+            (work / "static" / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, work / "static" / rel)
+            files[f"{app.static_url_path}/{rel}"] = f"static/{rel}"
+            report.files += 1
+    for name in pages:
+        path = work / name
+        html, live = relative_links(app, path.read_text(encoding="utf-8"), name, files, base)
+        report.live_links += live
+        path.write_text(html, encoding="utf-8")
+    _swap(work, out_dir)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def relative_links(
+    app: Flask, html: str, name: str, files: dict[str, str], base_url: str
+) -> tuple[str, int]:
+    """`html` (the file `name`) with each link to the site made relative to it; a link to
+    what the mirror lacks points at the live site. Returns the text and how many such links."""
+    here = os.path.dirname(name) or "."
+    live = 0
+
+    def swap(match: re.Match) -> str:
+        nonlocal live
+        raw = match.group(2)
+        if "action=" in match.group(1):  # a form needs the live site to answer it
+            live += 1
+            return (
+                match.group(0)
+                if raw.startswith(base_url)
+                else (match.group(1) + base_url + raw + match.group(3))
+            )
+        parts = urlsplit(raw.replace("&amp;", "&").removeprefix(base_url))
+        key = _page_key(app, parts.path + (f"?{parts.query}" if parts.query else ""))
+        target = None
+        for candidate in (key, parts.path):
+            if candidate is None:
+                continue
+            target = files.get(candidate)
+            if target is None and candidate.startswith("/es/"):
+                target = files.get(candidate[3:])  # data files exist once, in no language
+            if target is not None:
+                break
+        if target is None:
+            if raw.startswith(base_url):
+                return match.group(0)
+            live += 1
+            return match.group(1) + base_url + raw + match.group(3)
+        rel = os.path.relpath(target, here)
+        return match.group(1) + rel + (f"#{parts.fragment}" if parts.fragment else "") + '"'
+
+    return _link_pattern(base_url).sub(swap, html), live
+
+
+def _swap(work: Path, out_dir: Path) -> None:
+    """Put the finished build in place of the old one (a rename, never a half-written dir)."""
+    old = out_dir.with_name(f".{out_dir.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out_dir.exists():
+        out_dir.rename(old)
+    work.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_and_report(settings, out_dir: Path) -> Report:
+    """Build the mirror with an app of its own (its API lists in one page)."""
+    from . import create_app
+
+    app = create_app({"SETTINGS": settings, "API_ONE_PAGE": True})
+    report = build_static(app, out_dir)
+    logger.info(
+        "static mirror %s: %d files, %d bytes, %.1f s, %d failed",
+        out_dir,
+        report.files,
+        report.bytes,
+        report.seconds,
+        len(report.failed),
+    )
+    return report
