@@ -138,34 +138,42 @@ def _link_pattern(base_url: str) -> re.Pattern:
     return re.compile(rf'(\s(?:href|src|action)=")((?:{re.escape(base_url)})?/(?!/)[^"]*)(")')
 
 
-def _route(app: Flask, path: str) -> str | None:
-    """The public GET endpoint a path leads to, or None (not a route, or not mirrored)."""
-    local = path[3:] if path.startswith("/es/") else path
-    try:
-        endpoint, _args = app.url_map.bind("localhost").match(local, method="GET")
-    except Exception:  # not a route (NotFound, a redirect, another method)
-        return None
-    if endpoint in EXCLUDED or endpoint.startswith(EXCLUDED_PREFIXES):
-        return None
-    return endpoint
+class Keys:
+    """The mirror's key for each link a page holds: its path, plus the query arguments that
+    make it another page (caching.KNOWN_ARGS, normalised as the page cache does: ?year=,
+    ?as_of=, ?evidence=); None when it is not a mirrored route. Remembered per link: every
+    page repeats the same navigation links, and matching one against the url_map costs."""
 
+    def __init__(self, app: Flask) -> None:
+        self.adapter = app.url_map.bind("localhost")
+        self.memo: dict[str, str | None] = {}
 
-def _page_key(app: Flask, link: str) -> str | None:
-    """The mirror's key for a link: its path, plus the query arguments that make it another
-    page (caching.KNOWN_ARGS, normalised as the page cache does: ?year=, ?as_of=,
-    ?evidence=); None when it is not a mirrored route."""
-    parts = urlsplit(link)
-    endpoint = _route(app, parts.path)
-    if endpoint is None:
-        return None
-    known = KNOWN_ARGS.get(endpoint, {})
-    args = dict(parse_qsl(parts.query))
-    pairs = []
-    for name, normalise in sorted(known.items()):
-        value = normalise(args[name]) if name in args else None
-        if value is not None:
-            pairs.append((name, value))
-    return parts.path + (f"?{urlencode(pairs)}" if pairs else "")
+    def route(self, path: str) -> str | None:
+        local = path[3:] if path.startswith("/es/") else path
+        try:
+            endpoint, _args = self.adapter.match(local, method="GET")
+        except Exception:  # not a route (NotFound, a redirect, another method)
+            return None
+        if endpoint in EXCLUDED or endpoint.startswith(EXCLUDED_PREFIXES):
+            return None
+        return endpoint
+
+    def __call__(self, link: str) -> str | None:
+        if link in self.memo:
+            return self.memo[link]
+        parts = urlsplit(link)
+        endpoint = self.route(parts.path)
+        key = None
+        if endpoint is not None:
+            args = dict(parse_qsl(parts.query))
+            pairs = []
+            for name, normalise in sorted(KNOWN_ARGS.get(endpoint, {}).items()):
+                value = normalise(args[name]) if name in args else None
+                if value is not None:
+                    pairs.append((name, value))
+            key = parts.path + (f"?{urlencode(pairs)}" if pairs else "")
+        self.memo[link] = key
+        return key
 
 
 def file_for_key(key: str, mimetype: str) -> str:
@@ -199,6 +207,7 @@ def build_static(app: Flask, out_dir: Path) -> Report:
     pages: list[str] = []
     client = app.test_client()
     urls, report.skipped_routes = public_urls(app)
+    keys = Keys(app)
     queue = [(u, False) for u in urls]
     seen = set(urls)
     while queue:
@@ -226,7 +235,7 @@ def build_static(app: Flask, out_dir: Path) -> Report:
                 pages.append(name)
                 for link in _links(data.decode("utf-8", "replace"), base):
                     link = link[3:] if link.startswith("/es/") else link  # both come together
-                    key = _page_key(app, link)
+                    key = keys(link)
                     if key is not None and key not in seen:
                         seen.add(key)
                         queue.append((key, True))
@@ -240,7 +249,7 @@ def build_static(app: Flask, out_dir: Path) -> Report:
             report.files += 1
     for name in pages:
         path = work / name
-        html, live = relative_links(app, path.read_text(encoding="utf-8"), name, files, base)
+        html, live = relative_links(keys, path.read_text(encoding="utf-8"), name, files, base)
         report.live_links += live
         path.write_text(html, encoding="utf-8")
     _swap(work, out_dir)
@@ -249,7 +258,7 @@ def build_static(app: Flask, out_dir: Path) -> Report:
 
 
 def relative_links(
-    app: Flask, html: str, name: str, files: dict[str, str], base_url: str
+    keys: Keys, html: str, name: str, files: dict[str, str], base_url: str
 ) -> tuple[str, int]:
     """`html` (the file `name`) with each link to the site made relative to it; a link to
     what the mirror lacks points at the live site. Returns the text and how many such links."""
@@ -267,7 +276,7 @@ def relative_links(
                 else (match.group(1) + base_url + raw + match.group(3))
             )
         parts = urlsplit(raw.replace("&amp;", "&").removeprefix(base_url))
-        key = _page_key(app, parts.path + (f"?{parts.query}" if parts.query else ""))
+        key = keys(parts.path + (f"?{parts.query}" if parts.query else ""))
         target = None
         for candidate in (key, parts.path):
             if candidate is None:
