@@ -140,7 +140,7 @@ def main() -> None:
 
         settings = Settings(data_dir=data, request_delay=0, scheduler=False)
         site = tmp / "site"
-        report = build_and_report(settings, site)
+        report = build_and_report(settings, site, os.cpu_count() or 1)
         verdict = "under" if report.seconds < 60 else "OVER"
         print(
             f"mirror of {args.meetings} meetings: {report.files} files, "

@@ -217,3 +217,14 @@ def test_the_scheduler_rebuilds_the_mirror_after_a_scrape(cfg, tmp_path):
     meetings = list((out / "meetings").glob("*.html"))
     assert meetings, os.listdir(out)
     assert (out / "es/index.html").is_file()
+
+
+def test_worker_processes_write_the_same_mirror(mirrored, tmp_path):
+    settings, out = mirrored
+    report = build_static(create_app({"SETTINGS": settings}), tmp_path / "site", workers=2)
+    assert not report.failed
+    ours = {p.relative_to(tmp_path / "site") for p in (tmp_path / "site").rglob("*")}
+    theirs = {p.relative_to(out) for p in out.rglob("*")}
+    assert ours == theirs
+    for name in ("index.html", f"es/commitments/{LANGUAGE}.html", "api/v1/items.json"):
+        assert (tmp_path / "site" / name).read_bytes() == (out / name).read_bytes()

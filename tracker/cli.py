@@ -193,13 +193,21 @@ def export(out_dir: Path) -> None:
 
 @main.command("build-static")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-def build_static(out_dir: Path) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes rendering pages (default: one per CPU).",
+)
+def build_static(out_dir: Path, workers: int | None) -> None:
     """Write the static mirror (every public page in both languages, feeds, calendars, CSVs,
     the database and the API's JSON) to OUT_DIR, for any static host or CDN."""
     from .web.mirror import build_and_report
 
     open_database().conn.close()
-    report = build_and_report(settings(), out_dir)
+    import os
+
+    report = build_and_report(settings(), out_dir, workers or os.cpu_count() or 1)
     click.echo(
         f"{out_dir}: {report.files} files, {report.bytes / 2**20:.1f} MB in {report.seconds:.1f} s"
     )

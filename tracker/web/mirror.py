@@ -188,12 +188,91 @@ def file_for_key(key: str, mimetype: str) -> str:
     return f"{stem}@{query.replace('&', '@')}" + (f".{ext}" if ext else "")
 
 
-def build_static(app: Flask, out_dir: Path) -> Report:
+@dataclass
+class _Part:
+    """What one worker wrote of a round: files by URL, their kinds, pages, links found."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    pages: list[str] = field(default_factory=list)
+    links: set[str] = field(default_factory=set)
+    failed: list[tuple[str, int]] = field(default_factory=list)
+    bytes: int = 0
+
+
+# The app and build folder of a build, for worker processes (forked: they inherit them).
+_BUILD: dict = {}
+
+
+def _render(urls: list[str]) -> _Part:
+    """Fetch each URL (and its Spanish page when it has words) and write it under the build."""
+    app, work, base = _BUILD["app"], _BUILD["work"], _BUILD["base"]
+    part = _Part()
+    client = app.test_client()
+    for url in urls:
+        for lang_url in (url, "/es" + url):
+            if lang_url != url and part.kinds.get(url) not in LOCALIZED:
+                continue
+            with client.get(lang_url) as response:
+                if response.status_code != 200:
+                    part.failed.append((lang_url, response.status_code))
+                    continue
+                name = file_for_key(lang_url, response.mimetype)
+                target = work / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                data = response.get_data()
+                target.write_bytes(data)
+                part.files[lang_url] = name
+                part.kinds[lang_url] = response.mimetype
+                part.bytes += len(data)
+                if response.mimetype == "text/html":
+                    part.pages.append(name)
+                    part.links.update(_links(data.decode("utf-8", "replace"), base))
+    return part
+
+
+def _rewrite(names: list[str]) -> int:
+    """Make the links of these pages relative (see relative_links); return the live links."""
+    work, base, keys, files = _BUILD["work"], _BUILD["base"], _BUILD["keys"], _BUILD["files"]
+    live = 0
+    for name in names:
+        path = work / name
+        html, count = relative_links(keys, path.read_text(encoding="utf-8"), name, files, base)
+        live += count
+        path.write_text(html, encoding="utf-8")
+    return live
+
+
+def _child_start() -> None:
+    # A forked worker must not use the parent's SQLite connection (SQLite forbids carrying
+    # one across fork): the page cache's change counter gets its own.
+    import sqlite3
+
+    app = _BUILD["app"]
+    cache = app.extensions["tracker.page_cache"]
+    cache.data.conn = sqlite3.connect(app.config["SETTINGS"].db_path, check_same_thread=False)
+
+
+def _pool(workers: int):
+    if workers <= 1:
+        return None
+    import multiprocessing
+
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_child_start)
+
+
+def _chunks(items: list, n: int) -> list[list]:
+    return [items[i::n] for i in range(n) if items[i::n]]
+
+
+def build_static(app: Flask, out_dir: Path, workers: int = 1) -> Report:
     """Write the mirror into `out_dir`, replacing what was there only once it is complete.
 
     Every URL of public_urls() in English (and in Spanish when it has words), then every page
     those pages link to that is a public route and not written yet (an as-of page a text
-    links to), as Frozen-Flask follows links."""
+    links to, a document with a passage highlighted), as Frozen-Flask follows links; then the
+    links of every page are made relative. With `workers` > 1 the pages are rendered by that
+    many forked processes (only from a process with no other threads: the command line)."""
     started = time.perf_counter()
     out_dir = Path(out_dir).resolve()
     work = out_dir.with_name(f".{out_dir.name}.building")
@@ -201,57 +280,54 @@ def build_static(app: Flask, out_dir: Path) -> Report:
     work.mkdir(parents=True)
     report = Report()
     app.config["API_ONE_PAGE"] = True  # a file cannot answer ?page=2: every row in one
-    base = app.config["SETTINGS"].base_url
-    files: dict[str, str] = {}  # URL path -> file
-    kinds: dict[str, str] = {}  # URL path -> mimetype
-    pages: list[str] = []
-    client = app.test_client()
-    urls, report.skipped_routes = public_urls(app)
     keys = Keys(app)
-    queue = [(u, False) for u in urls]
-    seen = set(urls)
-    while queue:
-        url, linked = queue.pop(0)
-        for lang_url in (url, "/es" + url):
-            if lang_url != url and kinds.get(url) not in LOCALIZED:
-                continue
-            with client.get(lang_url) as response:
-                if response.status_code != 200:
-                    (report.broken if linked else report.failed).append(
-                        (lang_url, response.status_code)
-                    )
-                    continue
-                name = file_for_key(lang_url, response.mimetype)
-                target = work / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                data = response.get_data()
-                target.write_bytes(data)
-                files[lang_url] = name
-                kinds[lang_url] = response.mimetype
+    _BUILD.update(app=app, work=work, base=app.config["SETTINGS"].base_url, keys=keys)
+    pool = _pool(workers)
+
+    def run(fn, chunks):
+        return pool.map(fn, chunks) if pool else [fn(c) for c in chunks]
+
+    try:
+        files: dict[str, str] = {}  # URL path (and page-making query) -> file
+        pages: list[str] = []
+        urls, report.skipped_routes = public_urls(app)
+        seen, linked = set(urls), False
+        while urls:
+            found: set[str] = set()
+            for part in run(_render, _chunks(urls, workers * 4)):
+                files.update(part.files)
+                pages.extend(part.pages)
+                found |= part.links
+                (report.broken if linked else report.failed).extend(part.failed)
+                report.files += len(part.files)
+                report.bytes += part.bytes
+            urls = []
+            for link in sorted(found):
+                link = link[3:] if link.startswith("/es/") else link  # both come together
+                key = keys(link)
+                if key is not None and key not in seen:
+                    seen.add(key)
+                    urls.append(key)
+            linked = True
+        static = Path(app.static_folder or "")
+        for path in sorted(static.rglob("*")):
+            if path.is_file():
+                rel = path.relative_to(static).as_posix()
+                (work / "static" / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, work / "static" / rel)
+                files[f"{app.static_url_path}/{rel}"] = f"static/{rel}"
                 report.files += 1
-                report.bytes += len(data)
-                if response.mimetype != "text/html":
-                    continue
-                pages.append(name)
-                for link in _links(data.decode("utf-8", "replace"), base):
-                    link = link[3:] if link.startswith("/es/") else link  # both come together
-                    key = keys(link)
-                    if key is not None and key not in seen:
-                        seen.add(key)
-                        queue.append((key, True))
-    static = Path(app.static_folder or "")
-    for path in sorted(static.rglob("*")):
-        if path.is_file():
-            rel = path.relative_to(static).as_posix()
-            (work / "static" / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, work / "static" / rel)
-            files[f"{app.static_url_path}/{rel}"] = f"static/{rel}"
-            report.files += 1
-    for name in pages:
-        path = work / name
-        html, live = relative_links(keys, path.read_text(encoding="utf-8"), name, files, base)
-        report.live_links += live
-        path.write_text(html, encoding="utf-8")
+        _BUILD["files"] = files
+        if pool:  # the workers were forked before `files` was complete: start them anew
+            pool.close()
+            pool.join()
+            pool = _pool(workers)
+        report.live_links = sum(run(_rewrite, _chunks(pages, workers * 4)))
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
+        _BUILD.clear()
     _swap(work, out_dir)
     report.seconds = time.perf_counter() - started
     return report
@@ -307,12 +383,18 @@ def _swap(work: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def build_and_report(settings, out_dir: Path) -> Report:
-    """Build the mirror with an app of its own (its API lists in one page)."""
+def build_and_report(settings, out_dir: Path, workers: int = 1) -> Report:
+    """Build the mirror with an app of its own (its API lists in one page); in one process
+    when this one runs other threads (the server, the scheduler): forking those is unsafe."""
+    import threading
+
     from . import create_app
 
+    if threading.active_count() > 1:
+        workers = 1
+
     app = create_app({"SETTINGS": settings, "API_ONE_PAGE": True})
-    report = build_static(app, out_dir)
+    report = build_static(app, out_dir, workers)
     logger.info(
         "static mirror %s: %d files, %d bytes, %.1f s, %d failed",
         out_dir,
