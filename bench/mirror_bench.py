@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -60,6 +61,15 @@ def record(data: Path, meetings: int) -> None:
         print(f"scraped and matched {meetings} meetings in {time.perf_counter() - t0:.1f} s")
     finally:
         server.stop()
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the build's workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def wait_for(port: int) -> None:
@@ -140,11 +150,16 @@ def main() -> None:
 
         settings = Settings(data_dir=data, request_delay=0, scheduler=False)
         site = tmp / "site"
-        report = build_and_report(settings, site, os.cpu_count() or 1)
+        workers = os.cpu_count() or 1
+        before = cpu_seconds()
+        report = build_and_report(settings, site, workers)
+        cpu = cpu_seconds() - before
         verdict = "under" if report.seconds < 60 else "OVER"
         print(
             f"mirror of {args.meetings} meetings: {report.files} files, "
-            f"{report.bytes / 2**20:.0f} MB in {report.seconds:.1f} s ({verdict} the 60 s target)"
+            f"{report.bytes / 2**20:.0f} MB in {report.seconds:.1f} s wall with {workers} "
+            f"workers ({verdict} the 60 s target); {cpu:.1f} s of CPU in all "
+            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
             + (f", {len(report.failed)} failed" if report.failed else "")
         )
         nginx_port, live_port = free_port(), free_port()
