@@ -57,6 +57,8 @@ def test_downloads_page_links_work_in_both_languages(client, prefix, heading):
         assert fetch(client, href).status_code == 200, href
     footer = [a["href"] for a in soup.select("footer a")]
     assert f"{prefix}/data" in footer
+    etag = response.headers["ETag"]
+    assert client.get(f"{prefix}/data", headers={"If-None-Match": etag}).status_code == 304
 
 
 def _expected_cell(value) -> str:

@@ -62,6 +62,7 @@ KNOWN_ARGS: dict[str, dict[str, Callable[[str], str | None]]] = {
     "about.methodology": {},
     "about.corrections": {},
     "about.sources": {},
+    "data.downloads": {},
 }
 CACHEABLE = set(KNOWN_ARGS)
 MAX_ENTRIES = 4096  # besides the byte limit: many tiny pages cost their keys and tuples too
