@@ -26,13 +26,13 @@ import re
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import sqlite_utils
-from flask import Flask
+from flask import Flask, g
 
 from .. import export, opendata
 from ..db import open_db
@@ -209,26 +209,33 @@ def _render(urls: list[str]) -> _Part:
     app, work, base = _BUILD["app"], _BUILD["work"], _BUILD["base"]
     part = _Part()
     client = app.test_client()
-    for url in urls:
-        for lang_url in (url, "/es" + url):
-            if lang_url != url and part.kinds.get(url) not in LOCALIZED:
-                continue
-            with client.get(lang_url) as response:
-                if response.status_code != 200:
-                    part.failed.append((lang_url, response.status_code))
-                    continue
-                name = file_for_key(lang_url, response.mimetype)
-                target = work / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                data = response.get_data()
-                target.write_bytes(data)
-                part.files[lang_url] = name
-                part.kinds[lang_url] = response.mimetype
-                part.bytes += len(data)
-                if response.mimetype == "text/html":
-                    part.pages.append(name)
-                    part.links.update(_links(data.decode("utf-8", "replace"), base))
+    with app.app_context():  # one for all these pages: one database connection, not one each
+        for url in urls:
+            _fetch(client, url, work, base, part)
     return part
+
+
+def _fetch(client, url: str, work: Path, base: str, part: _Part) -> None:
+    for lang_url in (url, "/es" + url):
+        if lang_url != url and part.kinds.get(url) not in LOCALIZED:
+            continue
+        # Flask-Babel keeps the locale in the app context; each page has its own language.
+        g.pop("_flask_babel", None)
+        with client.get(lang_url) as response:
+            if response.status_code != 200:
+                part.failed.append((lang_url, response.status_code))
+                continue
+            name = file_for_key(lang_url, response.mimetype)
+            target = work / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = response.get_data()
+            target.write_bytes(data)
+            part.files[lang_url] = name
+            part.kinds[lang_url] = response.mimetype
+            part.bytes += len(data)
+            if response.mimetype == "text/html":
+                part.pages.append(name)
+                part.links.update(_links(data.decode("utf-8", "replace"), base))
 
 
 def _rewrite(names: list[str]) -> int:
@@ -393,7 +400,8 @@ def build_and_report(settings, out_dir: Path, workers: int = 1) -> Report:
     if threading.active_count() > 1:
         workers = 1
 
-    app = create_app({"SETTINGS": settings, "API_ONE_PAGE": True})
+    # every page is rendered once: a page cache would only hold copies
+    app = create_app({"SETTINGS": replace(settings, page_cache_mb=0), "API_ONE_PAGE": True})
     report = build_static(app, out_dir, workers)
     logger.info(
         "static mirror %s: %d files, %d bytes, %.1f s, %d failed",
