@@ -12,9 +12,16 @@ static server answers the site's own URLs with `try_files $uri $uri.html $uri.js
 pages are rewritten relative to the file, so the mirror also works opened from disk; a link to
 something not mirrored (the desk, a search with words) points at the live site.
 
-Why not Frozen-Flask: it rewrites only url_for() links, and it would need the query-string
-pages (API pages, ?as_of=) handled the same way; the test client and the url_map already give
-everything it would, with no extra dependency.
+Pages are rendered by the test client through the app's own views (one app context, so one
+database connection, per worker; forked worker processes from the command line), every page
+a rendered page links to is followed (an as-of page, ?year=, ?evidence=: the query arguments
+the page cache knows make a page of their own, `meetings@year=2025.html`), and the build is
+written beside the target and swapped in whole.
+
+Why not Frozen-Flask: 1.0.2 runs with our Flask 3.1, but tried on this app it writes `/data`
+as a file named `data`, then fails (FileExistsError) on `/data/tracker.db`, since our URLs
+have no trailing slashes or extensions; it would also mirror /health. Renaming URLs for a
+freezer would break permalinks, so the equivalent is here, with no new dependency.
 """
 
 from __future__ import annotations
