@@ -228,3 +228,14 @@ def test_worker_processes_write_the_same_mirror(mirrored, tmp_path):
     assert ours == theirs
     for name in ("index.html", f"es/commitments/{LANGUAGE}.html", "api/v1/items.json"):
         assert (tmp_path / "site" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_a_static_dir_that_cannot_be_written_is_refused_at_start(tmp_path):
+    from tracker.config import Settings
+    from tracker.errors import ConfigError
+
+    env = {"TRACKER_DATA_DIR": str(tmp_path / "data")}
+    ok = Settings.from_env({**env, "TRACKER_STATIC_DIR": str(tmp_path / "public")})
+    assert ok.static_dir == (tmp_path / "public").resolve()
+    with pytest.raises(ConfigError, match="TRACKER_STATIC_DIR"):
+        Settings.from_env({**env, "TRACKER_STATIC_DIR": str(tmp_path / "no" / "such" / "dir")})

@@ -117,6 +117,14 @@ class Settings:
         from .errors import CatalogError
 
         _writable_dir(self.data_dir)
+        if self.static_dir is not None:
+            # the mirror is built beside it and renamed into place: its folder must be writable
+            parent = Path(self.static_dir).parent
+            if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+                raise ConfigError(
+                    f"TRACKER_STATIC_DIR={str(self.static_dir)!r}: {parent} is not a folder "
+                    "this user can write"
+                )
         try:
             self.place  # noqa: B018 - validates the file, naming file, entry and field
         except CatalogError as exc:
