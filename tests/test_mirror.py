@@ -187,6 +187,10 @@ def test_a_route_registered_later_is_mirrored_in_both_languages(built, tmp_path)
     def odd(whatever: str):
         return Response("?")
 
+    @feeds.get("/feedtest/confirm/<token>")
+    def confirm(token: str):
+        return Response("someone's own link")
+
     app.register_blueprint(feeds)
     report = build_static(app, tmp_path / "site")
     assert not report.failed
@@ -194,7 +198,9 @@ def test_a_route_registered_later_is_mirrored_in_both_languages(built, tmp_path)
         f"<feed>{LANGUAGE}</feed>"
     )
     assert (tmp_path / "site/es/feedtest" / f"{LANGUAGE}.atom").is_file()
-    assert "/feedtest/odd/<whatever>" in report.skipped_routes
+    assert "/feedtest/odd/<whatever>" in report.skipped_routes  # said, not guessed
+    assert not (tmp_path / "site/feedtest/confirm").exists()
+    assert "/feedtest/confirm/<token>" not in report.skipped_routes
 
 
 def test_a_rebuild_replaces_the_old_mirror_whole(built, tmp_path):

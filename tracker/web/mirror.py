@@ -52,6 +52,9 @@ logger = logging.getLogger(__name__)
 # with words in it (the empty search page is mirrored, its form points at the live site).
 EXCLUDED_PREFIXES = ("desk.",)
 EXCLUDED = {"static", "ops.health", "public.commitments_index", "api.unknown"}
+# A route with one of these in its path is one person's (a confirmation or unsubscribe link):
+# never mirrored, and no warning about it.
+PRIVATE_ARGUMENTS = {"token"}
 # What is written in Spanish too: pages and feeds have words; data files are the same.
 LOCALIZED = ("text/html", "application/atom+xml", "application/rss+xml", "text/calendar",
              "application/xml", "text/xml")  # fmt: skip
@@ -112,6 +115,8 @@ def public_urls(app: Flask) -> tuple[list[str], list[str]]:
             ):
                 continue
             names = sorted(rule.arguments)
+            if PRIVATE_ARGUMENTS & set(names):
+                continue
             if any(name not in PROVIDERS for name in names):
                 skipped.append(rule.rule)
                 continue
