@@ -50,12 +50,12 @@ class Settings:
     timezone: str = ""  # empty: the jurisdiction file's
     stale_days: int = 9
     page_cache_mb: int = 64  # rendered pages kept in memory, at most (0: none)
+    static_dir: Path | None = None  # rebuild the static mirror here after each scheduled scrape
     scheduler: bool = True
     editor: str = ""  # the name the CLI publishes beside a decision when --who is not given
     https: bool = False  # the site is served over HTTPS: desk cookies are marked Secure
     two_editor_rule: bool = False  # a status change needs a second editor's approval
     session_hours: int = 8  # an editor's login lasts this long, at most
-    static_dir: Path | None = None  # rebuild the static mirror here after each scheduled scrape
     secret_key: str = field(default="", repr=False)
 
     @property

@@ -107,18 +107,18 @@ def run_job(settings: Settings, name: str, upcoming_only: bool) -> None:
             )
     except ScrapeLocked as exc:
         logger.warning("job %s skipped: %s", name, exc)
-        return
     except Exception:  # the scheduler thread must survive anything a run throws
         logger.exception("job %s crashed", name)
-        return
     finally:
         db.conn.close()
-    if settings.static_dir:
-        rebuild_mirror(settings)
+    # The static mirror follows the record after every scheduled scrape (TRACKER_STATIC_DIR).
+    rebuild_mirror(settings)
 
 
 def rebuild_mirror(settings: Settings) -> None:
     """Rebuild the static mirror (TRACKER_STATIC_DIR) from the record as it now stands."""
+    if not settings.static_dir:
+        return
     from .web.mirror import build_and_report
 
     try:
