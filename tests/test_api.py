@@ -3,17 +3,18 @@ description, which validates and describes every example and every live answer."
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema_path import SchemaPath
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
-from waitress import create_server
 
 from tests.scraped import LANGUAGE, build, copy_of
+from tests.test_web_hostile import waitress_server
 from tracker.web import create_app
 from tracker.web.openapi import spec
 
@@ -166,13 +167,10 @@ def test_etag_gives_304_for_an_unchanged_answer(api):
 
 @pytest.fixture
 def live(built, tmp_path):
-    """The API served by waitress on 127.0.0.1, as `python run.py` serves it."""
+    """The API served by `python run.py serve` (waitress) on 127.0.0.1."""
     settings = copy_of(built, tmp_path)
-    server = create_server(create_app({"SETTINGS": settings}), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield settings, f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    with waitress_server(settings) as port:
+        yield settings, f"http://127.0.0.1:{port}"
 
 
 def test_live_server_etag_cors_and_a_change_shows(live):
@@ -201,3 +199,31 @@ def test_live_server_etag_cors_and_a_change_shows(live):
     changed = requests.get(url, headers={"If-None-Match": etag}, timeout=10)
     assert changed.status_code == 200
     assert "Reopened." in [e["note"] for e in changed.json()["history"]]
+
+
+ARG_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["2019-06-01", "2999-01-01", "0", "1", "-1", "99999999999999999999", "²"]),
+    st.integers(-5, 10**6).map(str),
+)
+
+
+@given(
+    path=st.sampled_from(["commitments", "meetings", "items", "evidence", "status-events"]),
+    args=st.dictionaries(
+        st.sampled_from(
+            ["from", "to", "as_of", "page", "per_page", "commitment", "meeting", "review_state"]
+        ),  # fmt: skip
+        ARG_VALUES,
+        max_size=4,
+    ),
+)
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_no_query_makes_the_api_fail(api, path, args):
+    """Whatever the arguments, an answer in JSON: the data, or a 400/404 saying why."""
+    response = api.get(f"/api/v1/{path}", query_string=args)
+    assert response.status_code in (200, 400, 404), (path, args)
+    body = response.get_json()
+    assert ("data" in body) if response.status_code == 200 else body["error"]

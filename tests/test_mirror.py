@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -15,9 +14,9 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 from flask import Blueprint, Response
-from waitress import create_server
 
 from tests.scraped import LANGUAGE, build, copy_of
+from tests.test_web_hostile import waitress_server
 from tracker.cli import main
 from tracker.web import create_app
 from tracker.web.mirror import build_static
@@ -115,13 +114,13 @@ def test_every_public_page_is_there_in_both_languages(mirrored):
 
 
 @pytest.fixture
-def live(mirrored):
-    """The record the mirror was built from, served live by waitress."""
+def live(mirrored, monkeypatch):
+    """The record the mirror was built from, served live by `python run.py serve` under the
+    same public address (permalinks and citations carry it)."""
     settings, _out = mirrored
-    server = create_server(create_app({"SETTINGS": settings}), host="127.0.0.1", port=0)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    monkeypatch.setenv("TRACKER_PUBLIC_URL", settings.base_url)
+    with waitress_server(settings) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.mark.parametrize("url", [f"/commitments/{LANGUAGE}", "/es/", "/meetings"])
