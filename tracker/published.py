@@ -33,6 +33,9 @@ PUBLIC_TABLES = (
     "status_events",
     "scrape_runs",
     "audit_log",
+    # council records read as units of evidence (migration 0004_item_evidence, being merged)
+    "minutes_records",
+    "unassigned",
 )
 FTS_TABLES = ("pages_fts", "items_fts")
 NAME = "tracker.db"
