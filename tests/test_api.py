@@ -183,6 +183,10 @@ def test_live_server_etag_cors_and_a_change_shows(live):
     assert first.status_code == 200
     assert first.headers["Access-Control-Allow-Origin"] == "*"
     assert "ETag" in first.headers["Access-Control-Expose-Headers"]
+    document = requests.get(f"{base}/api/v1/openapi.json", timeout=10).json()
+    validate(document)
+    assert_valid(document, "CommitmentDetail", first.json())
+    assert_valid(document, "ItemPage", requests.get(f"{base}/api/v1/items", timeout=10).json())
     etag = first.headers["ETag"]
     assert requests.get(url, headers={"If-None-Match": etag}, timeout=10).status_code == 304
     preflight = requests.options(
