@@ -246,6 +246,35 @@ def export(out_dir: Path) -> None:
         click.echo(f"{out_dir / name}.json / .csv: {count} rows")
 
 
+@main.command("build-static")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes rendering pages (default: one per CPU).",
+)
+def build_static(out_dir: Path, workers: int | None) -> None:
+    """Write the static mirror (every public page in both languages, feeds, calendars, CSVs,
+    the database and the API's JSON) to OUT_DIR, for any static host or CDN."""
+    from .web.mirror import build_and_report
+
+    open_database().conn.close()
+    import os
+
+    report = build_and_report(settings(), out_dir, workers or os.cpu_count() or 1)
+    click.echo(
+        f"{out_dir}: {report.files} files, {report.bytes / 2**20:.1f} MB in {report.seconds:.1f} s"
+    )
+    for route in report.skipped_routes:
+        click.echo(f"warning: not mirrored (no values for its arguments): {route}", err=True)
+    for url, status in report.broken:
+        click.echo(f"warning: a page links to {url}, which answers HTTP {status}", err=True)
+    if report.failed:
+        url, status = report.failed[0]
+        raise click.ClickException(f"{len(report.failed)} URLs failed, first {url} (HTTP {status})")
+
+
 def _report(run, stop: bool = True) -> None:
     """Print a run's figures and errors; a run that did not fully succeed exits non-zero."""
     click.echo(

@@ -9,15 +9,11 @@ from datetime import date
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
-from .evidence import agenda_only, stage
+from .evidence import PUBLIC_CANDIDATE, agenda_only, stage
 from .meetings import minutes_read, outcome_sources
 from .status import accepted_by
 
 SUGGESTIONS_SHOWN = 50
-# Below this confidence a candidate stays in the editors' queue and off public pages: a weak
-# guess shown to the public reads as a finding, however it is worded.
-PUBLIC_MIN_CONFIDENCE = 0.5
-PUBLIC_CANDIDATE = f"coalesce(e.confidence, 0) >= {PUBLIC_MIN_CONFIDENCE}"
 
 
 def get(db: sqlite_utils.Database, commitment_id: str) -> dict | None:

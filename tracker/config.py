@@ -52,6 +52,7 @@ class Settings:
     timezone: str = ""  # empty: the jurisdiction file's
     stale_days: int = 9
     page_cache_mb: int = 64  # rendered pages kept in memory, at most (0: none)
+    static_dir: Path | None = None  # rebuild the static mirror here after each scheduled scrape
     scheduler: bool = True
     editor: str = ""  # the name the CLI publishes beside a decision when --who is not given
     https: bool = False  # the site is served over HTTPS: desk cookies are marked Secure
@@ -130,6 +131,14 @@ class Settings:
         from .errors import CatalogError
 
         _writable_dir(self.data_dir)
+        if self.static_dir is not None:
+            # the mirror is built beside it and renamed into place: its folder must be writable
+            parent = Path(self.static_dir).parent
+            if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+                raise ConfigError(
+                    f"TRACKER_STATIC_DIR={str(self.static_dir)!r}: {parent} is not a folder "
+                    "this user can write"
+                )
         try:
             self.place  # noqa: B018 - validates the file, naming file, entry and field
         except CatalogError as exc:
@@ -262,7 +271,7 @@ def _writable_dir(path: Path) -> None:
 def _parse(name: str, raw: str) -> object:
     if name in _RANGES:
         return _number(name, raw, *_RANGES[name])
-    if name in {"data_dir", "jurisdiction"}:
+    if name in {"data_dir", "jurisdiction", "static_dir"}:
         if not raw:
             raise ConfigError(f"{_env(name, raw)}: expected a path")
         return Path(raw).expanduser().resolve()

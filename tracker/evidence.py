@@ -28,6 +28,11 @@ from .vocab import DocumentKind, EvidenceKind, ReviewState, RunKind, Stance
 
 logger = logging.getLogger(__name__)
 
+# Below this confidence a candidate stays in the editors' queue and off public pages: a weak
+# guess shown to the public reads as a finding, however it is worded.
+PUBLIC_MIN_CONFIDENCE = 0.5
+PUBLIC_CANDIDATE = f"coalesce(e.confidence, 0) >= {PUBLIC_MIN_CONFIDENCE}"
+
 # Items of the newest version of each agenda, and the per-matter records of the newest minutes,
 # of meetings that are not test clips: older versions stay archived but are not matched.
 CURRENT_ITEMS = f"""

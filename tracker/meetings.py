@@ -8,9 +8,8 @@ from datetime import date
 
 import sqlite_utils
 
-from .commitments import PUBLIC_CANDIDATE
 from .db import CURRENT_DOCUMENT, CURRENT_DOCUMENT_KNOWN
-from .evidence import meeting_is_past, stage
+from .evidence import PUBLIC_CANDIDATE, meeting_is_past, stage
 from .status import KNOWN_EVENT, accepted_by
 
 

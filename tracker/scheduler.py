@@ -116,6 +116,8 @@ def run_job(settings: Settings, name: str, upcoming_only: bool) -> None:
     # Every scheduled scrape, the pre-meeting checks included, is followed by the alerts it
     # found: an agenda found on Friday evening is mailed before Tuesday's vote.
     send_alerts(settings)
+    # The static mirror follows the record after every scheduled scrape (TRACKER_STATIC_DIR).
+    rebuild_mirror(settings)
 
 
 def send_alerts(settings: Settings) -> None:
@@ -130,6 +132,18 @@ def send_alerts(settings: Settings) -> None:
         logger.info("alerts skipped: %s", exc)
     except Exception:
         logger.exception("alerts crashed")
+
+
+def rebuild_mirror(settings: Settings) -> None:
+    """Rebuild the static mirror (TRACKER_STATIC_DIR) from the record as it now stands."""
+    if not settings.static_dir:
+        return
+    from .web.mirror import build_and_report
+
+    try:
+        build_and_report(settings, settings.static_dir)
+    except Exception:  # a failed mirror must not stop the scheduler; the old mirror stays
+        logger.exception("static mirror %s: build failed", settings.static_dir)
 
 
 def build(settings: Settings, blocking: bool = False):

@@ -13,7 +13,21 @@ from ..catalog import sync
 from ..config import Settings
 from ..db import open_db
 from ..i18n import TRANSLATIONS_DIR, LanguagePrefix, compile_catalogs, url_in
-from . import about, alerts, audit, desk, desk_evidence, feeds, filters, ops, public, records, tips
+from . import (
+    about,
+    alerts,
+    api,
+    audit,
+    data,
+    desk,
+    desk_evidence,
+    feeds,
+    filters,
+    ops,
+    public,
+    records,
+    tips,
+)
 from .caching import PageCache, page_query
 from .database import close_db
 
@@ -56,6 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(records.bp)
     app.register_blueprint(about.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(data.bp)
     feeds.init_app(app)
     csrf = CSRFProtect(app)  # every POST, desk and public forms alike, needs the session's token
     alerts.init_app(app, csrf)  # but the one-click unsubscribe, which carries its own token

@@ -72,6 +72,7 @@ KNOWN_ARGS: dict[str, dict[str, Callable[[str], str | None]]] = {
     "feeds.commitment_feed": {},
     "feeds.calendar_all": {},
     "feeds.calendar_commitment": {},
+    "data.downloads": {},
 }
 CACHEABLE = set(KNOWN_ARGS)
 MAX_ENTRIES = 4096  # besides the byte limit: many tiny pages cost their keys and tuples too
