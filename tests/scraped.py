@@ -22,6 +22,9 @@ def build(data: Path, httpserver) -> Path:
     record a partial status on it; return the data dir."""
     from tests.granicus_site import fixture_site
 
+    # The server is shared by the whole session: a module fixture before us may have left its
+    # handlers on it, and the first handler that matches answers.
+    httpserver.clear()
     site = fixture_site(httpserver)
     cfg = Settings(
         data_dir=data,

@@ -47,6 +47,9 @@ def sec(scraped_dir, tmp_path_factory):
         "sha256": next(db.query("select sha256 from documents limit 1"))["sha256"],
         "day": "2020-01-15",
         "filename": "style.css",
+        "table": "commitments",  # the open-data CSVs
+        "token": "not-a-real-token",  # an alert's confirm or unsubscribe link
+        "_rest": "no/such/endpoint",  # the API's catch-all for unknown URLs
     }
     db.conn.close()
     return {"app": app, "values": values, "settings": cfg}

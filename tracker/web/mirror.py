@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 # Endpoints that are not public pages, or not files: the editors' desk, uptime JSON (of the
 # server, not the data), a redirect, the API's catch-all for unknown URLs, the search box
 # with words in it (the empty search page is mirrored, its form points at the live site).
-EXCLUDED_PREFIXES = ("desk.",)
+EXCLUDED_PATHS = ("/desk",)  # every blueprint under /desk (queue, tips, evidence, unassigned)
 EXCLUDED = {"static", "ops.health", "public.commitments_index", "api.unknown"}
 # A route with one of these in its path is one person's (a confirmation or unsubscribe link):
 # never mirrored, and no warning about it.
@@ -111,7 +111,7 @@ def public_urls(app: Flask) -> tuple[list[str], list[str]]:
             if (
                 "GET" not in (rule.methods or ())
                 or endpoint in EXCLUDED
-                or endpoint.startswith(EXCLUDED_PREFIXES)
+                or rule.rule.startswith(EXCLUDED_PATHS)
             ):
                 continue
             names = sorted(rule.arguments)
@@ -166,7 +166,7 @@ class Keys:
             endpoint, _args = self.adapter.match(local, method="GET")
         except Exception:  # not a route (NotFound, a redirect, another method)
             return None
-        if endpoint in EXCLUDED or endpoint.startswith(EXCLUDED_PREFIXES):
+        if endpoint in EXCLUDED or local.startswith(EXCLUDED_PATHS):
             return None
         return endpoint
 
