@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from urllib.parse import quote
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask_babel import get_locale, gettext, lazy_gettext
+from markupsafe import Markup, escape
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +72,100 @@ def url_in(lang: str, script_root: str, path: str, query: str = "") -> str:
     local = "/" + quote(path, safe=PATH_SAFE).lstrip("/")
     query = quote(query, safe=QUERY_SAFE)
     return root + PREFIXES.get(lang, "") + local + ("?" + query if query else "")
+
+
+# --- Labels built at render time, in the page's language -------------------------------------
+# The records store what the source says (in English) and what our code derived from it; a
+# label is made from those when a page is drawn, so a Spanish page never shows a label that
+# was frozen in English when the row was written.
+
+# Names of the council's bodies and meetings as the records give them, and what a Spanish
+# reader calls them. A name not listed here is shown as it is, marked as English.
+COUNCIL_NAMES = {
+    "City Council": lazy_gettext("City Council"),
+    "Birmingham City Council": lazy_gettext("Birmingham City Council"),
+    "Regular City Council Meeting": lazy_gettext("Regular City Council Meeting"),
+    "Birmingham City Council Meeting": lazy_gettext("Birmingham City Council Meeting"),
+    "Special Called Meeting": lazy_gettext("Special Called Meeting"),
+    "Special Meeting of the City Council": lazy_gettext("Special Meeting of the City Council"),
+    "Committee of the Whole": lazy_gettext("Committee of the Whole"),
+    "Committee of the Whole Meeting": lazy_gettext("Committee of the Whole Meeting"),
+    "Special Called Committee of the Whole Meeting": lazy_gettext(
+        "Special Called Committee of the Whole Meeting"
+    ),
+    "Budget and Finance Committee": lazy_gettext("Budget and Finance Committee"),
+    "Public Safety Committee": lazy_gettext("Public Safety Committee"),
+}
+# Bylines that are roles, not names.
+ROLES = {
+    "editors": lazy_gettext("the editors"),
+    "editor": lazy_gettext("an editor"),
+}
+# The English titles the matcher writes on its candidates (tracker/evidence.py).
+EVIDENCE_TITLES = (
+    (re.compile(r"Item (?P<n>[\w.-]+), (?P<name>.+)", re.S), lazy_gettext("Item %(n)s")),
+    (
+        re.compile(r"Minutes p\. (?P<n>\d+), (?P<name>.+)", re.S),
+        lazy_gettext("Minutes, page %(n)s"),
+    ),
+    (re.compile(r"Press release, (?P<name>.+)", re.S), lazy_gettext("Press release")),
+)
+
+
+def page_lang() -> str:
+    return str(get_locale().language) if get_locale() else "en"
+
+
+def english(text: str) -> Markup:
+    """Text kept in English on a Spanish page: marked for screen readers and translators."""
+    if page_lang() == "en":
+        return escape(text)
+    return Markup('<span lang="en">%s</span>') % text
+
+
+def council_name(text: str | None) -> Markup:
+    """A body's or a meeting's name from the records, in the page's language when we know it."""
+    text = (text or "").strip()
+    if page_lang() == "en" or not text:
+        return escape(text)
+    known = COUNCIL_NAMES.get(text)
+    return escape(str(known)) if known is not None else english(text)
+
+
+def byline(who: str | None) -> Markup:
+    """Who recorded something: a role in the page's language, or the name they gave."""
+    role = ROLES.get((who or "").strip().lower())
+    return escape(str(role)) if role is not None else escape(who or "")
+
+
+def in_language(text_en: str | None, text_es: str | None = None) -> Markup:
+    """An editor's text in the page's language; when it has none, the other one, marked
+    with its language so that no reader takes it for a translation that is missing."""
+    lang = page_lang()
+    mine, other, other_lang = (text_es, text_en, "en") if lang == "es" else (text_en, text_es, "es")
+    if mine:
+        return escape(mine)
+    if not other:
+        return Markup("")
+    label = gettext("(in English)") if other_lang == "en" else gettext("(in Spanish)")
+    return Markup('<span lang="%s">%s</span> <span class="lang-note">%s</span>') % (
+        other_lang,
+        other,
+        label,
+    )
+
+
+def evidence_title(title: str | None, title_es: str | None = None) -> Markup:
+    """A candidate's title ("Item 3, Regular City Council Meeting") rebuilt in the page's
+    language from what the matcher stored; a curated event's own title in the page's language."""
+    if not title:
+        return Markup("")
+    if page_lang() == "es" and title_es:
+        return escape(title_es)
+    for pattern, label in EVIDENCE_TITLES:
+        found = pattern.fullmatch(title.strip())
+        if found:
+            parts = found.groupdict()
+            head = str(label) % {"n": parts["n"]} if "n" in parts else str(label)
+            return escape(head) + Markup(", ") + council_name(parts["name"])
+    return escape(title) if page_lang() == "en" else in_language(title, None)

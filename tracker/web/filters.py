@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel.dates import format_skeleton
 from flask import Flask, request
 from flask_babel import format_date, get_locale, gettext, lazy_gettext
 
+from ..i18n import byline, council_name, english, evidence_title, in_language
 from .database import settings
 
 STATUS_LABELS = {
@@ -100,8 +102,8 @@ def long_date(value: date | str | None, precision: str = "day") -> str:
         value = value.astimezone(settings().tz).date()
     if precision == "year":
         return str(value.year)
-    if precision == "month":
-        return format_date(value, "MMMM y")
+    if precision == "month":  # "May 2025", "mayo de 2025": each language's own pattern
+        return format_skeleton("yMMMM", value, locale=get_locale())
     return format_date(value, "long")
 
 
@@ -119,4 +121,9 @@ def register(app: Flask) -> None:
         meeting_place=meeting_place,
         local=local,
         gettext=gettext,
+        council_name=council_name,
+        byline=byline,
+        in_language=in_language,
+        evidence_title=evidence_title,
+        english=english,
     )
