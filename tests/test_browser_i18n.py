@@ -183,7 +183,7 @@ def test_unreviewed_activity_is_folded_and_opens_without_javascript(live, browse
     page.locator(".unreviewed summary").click()
     assert card.is_visible()
     page.goto(live["base"] + f"/meetings/{live['meeting']}")
-    votes = page.locator(".vote-box dl.vote").first
+    votes = page.locator(".vote-box details dl.vote").first
     assert not votes.is_visible()
     page.locator(".vote-box summary").first.click()
     assert votes.is_visible()

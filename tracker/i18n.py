@@ -112,6 +112,15 @@ EVIDENCE_TITLES = (
 )
 
 
+PAIRED_QUOTES = re.compile(r'"([^"\n]+)"')
+
+
+def spanish_quotes(text: str) -> str:
+    """Straight quotation marks in a Spanish text made typographic, so that a Spanish page
+    quotes in one style ("x" from a data file and “x” from the catalogue alike)."""
+    return PAIRED_QUOTES.sub("\u201c\\1\u201d", text)
+
+
 def page_lang() -> str:
     return str(get_locale().language) if get_locale() else "en"
 
@@ -144,7 +153,7 @@ def in_language(text_en: str | None, text_es: str | None = None) -> Markup:
     lang = page_lang()
     mine, other, other_lang = (text_es, text_en, "en") if lang == "es" else (text_en, text_es, "es")
     if mine:
-        return escape(mine)
+        return escape(spanish_quotes(mine) if lang == "es" else mine)
     if not other:
         return Markup("")
     label = gettext("(in English)") if other_lang == "en" else gettext("(in Spanish)")

@@ -8,7 +8,7 @@ from babel.dates import format_skeleton
 from flask import Flask, request
 from flask_babel import format_date, get_locale, gettext, lazy_gettext
 
-from ..i18n import byline, council_name, english, evidence_title, in_language
+from ..i18n import byline, council_name, english, evidence_title, in_language, spanish_quotes
 from .database import settings
 
 STATUS_LABELS = {
@@ -71,7 +71,7 @@ def localized(row: dict, field: str) -> str:
     lang = request.environ.get("tracker.lang", "en")
     for key in (f"{field}_{lang}", field, f"{field}_en"):
         if row.get(key):
-            return row[key]
+            return spanish_quotes(row[key]) if key == f"{field}_es" else row[key]
     return ""
 
 
@@ -89,7 +89,7 @@ def meeting_place(meeting: dict) -> str | None:
 
 def local(text) -> str:
     """A jurisdiction text (en/es) in the page's language."""
-    return text.es if get_locale().language == "es" else text.en
+    return spanish_quotes(text.es) if get_locale().language == "es" else text.en
 
 
 def long_date(value: date | str | None, precision: str = "day") -> str:
@@ -107,8 +107,17 @@ def long_date(value: date | str | None, precision: str = "day") -> str:
     return format_date(value, "long")
 
 
+def after_colon(label) -> str:
+    """A label that follows a colon: Spanish writes it in lower case ("Motivo: una acción")."""
+    text = str(label)
+    if get_locale().language == "es" and text[:1].isupper() and not text[1:2].isupper():
+        return text[:1].lower() + text[1:]
+    return text
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["after_colon"] = after_colon
     app.jinja_env.globals.update(
         localized=localized,
         STATUS_LABELS=STATUS_LABELS,
