@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
 logger = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ def evidence_title(title: str | None, title_es: str | None = None) -> Markup:
     if not title:
         return Markup("")
     if page_lang() == "es" and title_es:
-        return escape(title_es)
+        return escape(spanish_quotes(title_es))
     for pattern, label in EVIDENCE_TITLES:
         found = pattern.fullmatch(title.strip())
         if found:
@@ -178,3 +178,70 @@ def evidence_title(title: str | None, title_es: str | None = None) -> Markup:
             head = str(label) % {"n": parts["n"]} if "n" in parts else str(label)
             return escape(head) + Markup(", ") + council_name(parts["name"])
     return escape(title) if page_lang() == "en" else in_language(title, None)
+
+
+# What the scrapers and the extractor write on a run, in English, for the log and the operator:
+# a Spanish page names the kind of problem in Spanish and keeps the technical detail (URLs,
+# status codes, counts) as it was written, marked as English.
+HEALTH_HEADS = (
+    (
+        re.compile(r"layout changed\?\s*(?P<rest>.*)", re.S),
+        lazy_gettext("The page layout may have changed:"),
+    ),
+    (
+        re.compile(r"listing unavailable:\s*(?P<rest>.*)", re.S),
+        lazy_gettext("The list of meetings could not be read:"),
+    ),
+    (re.compile(r"internal error:\s*(?P<rest>.*)", re.S), lazy_gettext("Internal error:")),
+    (re.compile(r"not a PDF:\s*(?P<rest>.*)", re.S), lazy_gettext("Not a PDF:")),
+    (
+        re.compile(r"disallowed by robots\.txt(?P<rest>)"),
+        lazy_gettext("Refused by the site's robots.txt"),
+    ),
+    (
+        re.compile(r"host not on the allow-list(?P<rest>)"),
+        lazy_gettext("A host that is not on the allow-list"),
+    ),
+    (
+        re.compile(r"redirect to other host refused:\s*(?P<rest>.*)", re.S),
+        lazy_gettext("Redirect to another host refused:"),
+    ),
+    (
+        re.compile(r"more than (?P<n>\d+) pages: the rest left for next run(?P<rest>)"),
+        lazy_gettext("More than %(n)s pages: the rest is left for the next run"),
+    ),
+    (
+        re.compile(r"timeout while reading the body:\s*(?P<rest>.*)", re.S),
+        lazy_gettext("Timed out while reading the document:"),
+    ),
+    (
+        re.compile(r"connection error while reading the body:\s*(?P<rest>.*)", re.S),
+        lazy_gettext("Connection lost while reading the document:"),
+    ),
+)
+RETRIED = re.compile(r"HTTP (?P<code>\d{3}) after (?P<n>\d+) retries")
+RUN_ERRORS = re.compile(r"(?P<n>\d+) error\(s\)")
+
+
+def health_text(text: str | None) -> Markup:
+    """A run's message or a document's error in the page's language, as far as it has a known
+    shape; the rest as it was written, marked as English."""
+    text = (text or "").strip()
+    if page_lang() == "en" or not text:
+        return escape(text)
+    counted = RUN_ERRORS.fullmatch(text)
+    if counted:
+        n = int(counted["n"])
+        return escape(ngettext("%(num)d error", "%(num)d errors", n))
+    if re.fullmatch(r"HTTP \d{3}", text):
+        return escape(text)
+    retried = RETRIED.fullmatch(text)
+    if retried:
+        return escape(gettext("HTTP %(code)s after %(n)s retries", **retried.groupdict()))
+    for pattern, head in HEALTH_HEADS:
+        found = pattern.fullmatch(text)
+        if found:
+            label = escape(str(head) % found.groupdict() if "%(" in str(head) else str(head))
+            rest = found.groupdict().get("rest")
+            return label + (Markup(" ") + health_text(rest) if rest else Markup(""))
+    return english(text)

@@ -8,7 +8,15 @@ from babel.dates import format_skeleton
 from flask import Flask, request
 from flask_babel import format_date, get_locale, gettext, lazy_gettext
 
-from ..i18n import byline, council_name, english, evidence_title, in_language, spanish_quotes
+from ..i18n import (
+    byline,
+    council_name,
+    english,
+    evidence_title,
+    health_text,
+    in_language,
+    spanish_quotes,
+)
 from .database import settings
 
 STATUS_LABELS = {
@@ -135,4 +143,5 @@ def register(app: Flask) -> None:
         in_language=in_language,
         evidence_title=evidence_title,
         english=english,
+        health_text=health_text,
     )
