@@ -92,3 +92,17 @@ def test_every_message_of_the_code_has_a_spanish_translation():
         if not strings or not all(strings):
             missing.append(f"{filename}:{lineno} {msgid}")
     assert missing == []
+
+
+def test_evidence_titles_are_built_in_the_pages_language(app):
+    from tracker.i18n import evidence_title
+
+    item = {"unit_kind": "item", "item_number": 39, "title": "Regular City Council Meeting"}
+    with app.test_request_context("/", environ_overrides={"tracker.lang": "es"}):
+        assert evidence_title(item) == "Punto 39, Sesión ordinaria del Concejo Municipal"
+        stored = {"title": "Minutes p. 9, Regular City Council Meeting"}  # as the matcher wrote it
+        assert evidence_title(stored) == "Acta, página 9, Sesión ordinaria del Concejo Municipal"
+        unknown = evidence_title({"title": "Item 2, Budget Hearing"})
+        assert unknown == 'Punto 2, <span lang="en">Budget Hearing</span>'
+    with app.test_request_context("/"):
+        assert evidence_title(item) == "Item 39, Regular City Council Meeting"

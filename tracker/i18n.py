@@ -164,20 +164,38 @@ def in_language(text_en: str | None, text_es: str | None = None) -> Markup:
     )
 
 
-def evidence_title(title: str | None, title_es: str | None = None) -> Markup:
-    """A candidate's title ("Item 3, Regular City Council Meeting") rebuilt in the page's
-    language from what the matcher stored; a curated event's own title in the page's language."""
+UNIT_LABELS = {
+    "item": lazy_gettext("Item %(n)s"),
+    "minutes": lazy_gettext("Minutes, page %(n)s"),
+    "press": lazy_gettext("Press release"),
+}
+
+
+def evidence_title(ev: dict) -> Markup:
+    """The heading of a piece of evidence in the page's language: a candidate's built from what
+    it points to ("Item 3" and the meeting's name), whether the row says so in fields
+    (unit_kind, item_number, page) or in the English title the matcher used to store; a curated
+    event's own title in the page's language."""
+    title = (ev.get("title") or "").strip()
+    kind = ev.get("unit_kind")
+    number = ev.get("item_number") if kind == "item" else ev.get("page")
+    if kind in UNIT_LABELS and (kind == "press" or number is not None):
+        head = escape(str(UNIT_LABELS[kind]) % {"n": number})
+        name = english(title) if kind == "press" else council_name(title)
+        return head + (Markup(", ") + name if title else Markup(""))
     if not title:
-        return Markup("")
-    if page_lang() == "es" and title_es:
-        return escape(spanish_quotes(title_es))
+        return english((ev.get("snippet") or "")[:80])
+    if page_lang() == "es" and ev.get("title_es"):
+        return escape(spanish_quotes(ev["title_es"]))
     for pattern, label in EVIDENCE_TITLES:
-        found = pattern.fullmatch(title.strip())
+        found = pattern.fullmatch(title)
         if found:
             parts = found.groupdict()
             head = str(label) % {"n": parts["n"]} if "n" in parts else str(label)
             return escape(head) + Markup(", ") + council_name(parts["name"])
-    return escape(title) if page_lang() == "en" else in_language(title, None)
+    if page_lang() == "en" or title in COUNCIL_NAMES:
+        return council_name(title)
+    return in_language(title, None)
 
 
 # What the scrapers and the extractor write on a run, in English, for the log and the operator:
