@@ -161,6 +161,11 @@ def test_phone_overview_shows_statuses_first_and_a_readable_chart(live, browser)
     first = page.locator("table.commitments tbody tr").first.locator(".status")
     box = first.bounding_box()
     assert box and box["y"] + box["height"] <= PHONE["height"]
+    tops = {
+        name: page.locator(f"#{name}-heading").bounding_box()["y"]
+        for name in ("promises", "summary", "next")
+    }
+    assert tops["promises"] < tops["summary"] and tops["promises"] < tops["next"]
     heights = page.evaluate(
         "[...document.querySelectorAll('.chart-label')].map(t => t.getBoundingClientRect().height)"
     )
