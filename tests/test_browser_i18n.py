@@ -164,10 +164,14 @@ def test_phone_overview_shows_statuses_first_and_a_readable_chart(live, browser)
     promises = page.locator("#promises-heading").bounding_box()["y"]
     for later in page.locator("#summary-heading, #next-heading").all():
         assert promises < later.bounding_box()["y"]  # the chart and the agenda come after
-    heights = page.evaluate(
-        "[...document.querySelectorAll('.chart-label')].map(t => t.getBoundingClientRect().height)"
+    # the chart's text as drawn: its font size times the scale the phone draws the SVG at
+    drawn = page.evaluate(
+        "(() => { const svg = document.querySelector('.chart svg');"
+        " const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;"
+        " return [...svg.querySelectorAll('text')]"
+        ".map(t => parseFloat(getComputedStyle(t).fontSize) * scale); })()"
     )
-    assert heights and min(heights) >= 12
+    assert drawn and min(drawn) >= 14
     # stacked rows keep their labels
     label = page.evaluate(
         "getComputedStyle(document.querySelector('table.commitments td[data-label]'),"
