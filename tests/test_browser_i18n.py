@@ -89,6 +89,18 @@ def test_spanish_pages_show_no_unmarked_english(live):  # noqa: F811
     assert problems == {}
 
 
+def test_no_crawled_page_skips_a_heading_level(live):  # noqa: F811
+    skips = {}
+    for path, html in spanish_pages(live["base"]).items():
+        levels = [
+            int(h.name[1]) for h in BeautifulSoup(html, "lxml").find_all(re.compile("^h[1-6]$"))
+        ]
+        bad = [f"h{a}->h{b}" for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+        if bad or levels[:1] != [1]:
+            skips[path] = bad or levels[:1]
+    assert skips == {}
+
+
 def test_a_note_without_spanish_is_marked_english(live):  # noqa: F811
     _kind, html = get(live["base"] + "/es/commitments/police-not-immigration-agents")
     soup = BeautifulSoup(html, "lxml")
