@@ -61,11 +61,13 @@ def test_a_month_is_written_as_spanish_writes_it(client):
     assert "mayo de 2025" in dates and "mayo 2025" not in dates
 
 
-def test_the_councils_own_names_are_translated_or_marked(client):
+def test_publishers_keep_their_english_names_marked_as_english(client):
     soup = page(client, "/es/methodology")
-    # what the code writes in a label is Spanish; a quoted publisher keeps its name, marked
-    for link in soup.select(".quote figcaption a, .sources a"):
-        assert link.get("lang") == "en"
+    links = soup.select(".quote figcaption a, #resolution ul.sources a")
+    assert links and all(link.get("lang") == "en" for link in links)
+    soup = page(client, "/es/commitments/declare-sanctuary")
+    links = soup.select("[aria-labelledby=promise-heading] ul.sources > li > a")
+    assert links and all(a.get("lang") == "en" for a in links)
 
 
 def test_every_message_of_the_code_has_a_spanish_translation():
