@@ -2,13 +2,15 @@
 
 Generates agenda-like items (SOURCES.md §4: mostly routine consent items, about 1% that bear on
 a commitment, a few decoys), compiles the catalogue's rules once, then times a full pass of
-Matcher.match, best of --repeat runs. Target: 100,000 items in well under 10 s on one core.
+Matcher.match, best of --repeat runs. Target (issue 10): a full re-match of 100,000 items
+under 5 s on one core (the machine's load average is printed: timings on a shared box vary).
 Usage: python bench/match_speed.py [--items 100000] [--repeat 3] [--seed 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -21,7 +23,7 @@ from tests.places import COMMITMENTS_FILE  # noqa: E402
 from tracker.catalog import load_commitments  # noqa: E402
 from tracker.matching import Matcher  # noqa: E402
 
-TARGET_SECONDS = 10.0
+TARGET_SECONDS = 5.0
 RELEVANT_SHARE = 0.01
 DECOY_SHARE = 0.02
 
@@ -128,7 +130,9 @@ def main() -> int:
         proposed = sum(1 for text in items if matcher.match(text))
         best = min(best, time.perf_counter() - started)
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"items: {len(items):,} (mean {mean_chars:.0f} chars); compile: {compile_s:.2f} s")
+    print(f"load average (1 min) before timing: {load:.2f} on {os.cpu_count()} cores")
     print(f"matched items: {proposed:,}")
     print(f"full pass: {best:.2f} s (best of {args.repeat}), {len(items) / best:,.0f} items/s")
     ok = best * 100_000 / len(items) < TARGET_SECONDS

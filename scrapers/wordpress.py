@@ -44,9 +44,11 @@ _COUNCIL_WORD = re.compile(r"\bcouncil\b", re.IGNORECASE)
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
-# "September 18, 2017 4:30 pm - 4:30 pm", "February 17, 2020 @ 2:00 pm", "February 17 @ 2:00 pm"
+# "September 18, 2017 4:30 pm - 4:30 pm", "February 17, 2020 @ 2:00 pm", "February 17 @ 2:00 pm";
+# a year of five digits ("May 19, 99999") is no date, neither 9999 nor the default year.
 _LONG_DATE = re.compile(
-    r"\b(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b,?(?:\s+(?P<year>\d{4}))?"
+    r"\b(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b,?"
+    r"(?:\s+(?P<year>\d{4})(?!\d)|(?!,?\s*\d{5}))"
     r"(?:\s*(?:@|at|,|-|–)?\s*(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm>[ap])\.?\s*m\b\.?)?",
     re.IGNORECASE,
 )

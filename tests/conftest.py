@@ -88,9 +88,45 @@ def runner(settings, monkeypatch):
     return CliRunner()
 
 
+def _tracked_changes() -> dict[str, bytes] | None:
+    """Tracked files that differ from git's index, with their bytes (None: not a git tree)."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        done = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "-z"],
+            cwd=root,
+            capture_output=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    names = [entry[3:] for entry in done.stdout.decode().split("\0") if len(entry) > 3]
+    return {n: (root / n).read_bytes() if (root / n).is_file() else b"" for n in names}
+
+
+def pytest_sessionstart(session):
+    session.config._tracked_before = _tracked_changes()
+
+
 def pytest_sessionfinish(session, exitstatus):
-    """In CI a skipped test is a failure: CI must run everything (browsers included)."""
+    """In CI a skipped test is a failure: CI must run everything (browsers included). A run
+    that rewrote a tracked file fails too (README screenshots: only with UPDATE_SCREENSHOTS=1)."""
     import os
+
+    before = getattr(session.config, "_tracked_before", None)
+    if before is not None and os.environ.get("UPDATE_SCREENSHOTS") != "1":
+        after = _tracked_changes() or {}
+        rewritten = sorted(n for n in after if before.get(n) != after[n])
+        if rewritten and exitstatus == 0:
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter:
+                reporter.write_line(f"the tests rewrote tracked files: {rewritten}", red=True)
+            session.exitstatus = 1
 
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0

@@ -173,6 +173,7 @@ class GranicusSite:
         self.failing: dict[tuple[str, str, str], int] = {}  # document -> HTTP status it answers
         self.log: list[tuple[str, int, int]] = []  # (path?query, status, body bytes)
         self.file_delay = 0.0  # seconds before each document body: lets a test kill mid-scrape
+        self.robots = "User-agent: *\nDisallow: /DownloadFile.php\n"
         httpserver.expect_request(re.compile(".*")).respond_with_handler(self.handle)
 
     @property
@@ -204,7 +205,7 @@ class GranicusSite:
     def _answer(self, request: Request) -> Response:
         path = request.path
         if path == "/robots.txt":
-            return Response("User-agent: *\nDisallow: /DownloadFile.php\n", mimetype="text/plain")
+            return Response(self.robots, mimetype="text/plain")
         if path == "/ViewPublisher.php":
             return Response(self.listing, mimetype="text/html")
         viewers = {"/AgendaViewer.php": "agenda", "/MinutesViewer.php": "minutes"}

@@ -290,8 +290,81 @@ def test_local_decoy_voids_only_the_terms_inside_it():
     both = "Closure for Sanctuary Baptist Church. Council affirms the 2017 sanctuary resolution."
     (cand,) = m.match(both)
     assert cand.terms == ["sanctuary"]  # not "Sanctuary", inside the church's name
-    # a decoy that contains none of the commitment's phrases cancels the whole text
-    assert m.match("The Lord Mayor spoke on sanctuary.") == []
+    # a decoy that holds none of the commitment's phrases voids nothing: one generic word can
+    # never cancel a whole commitment (another Birmingham is an exclusion instead)
+    (cand,) = m.match("The Lord Mayor spoke on sanctuary.")
+    assert cand.terms == ["sanctuary"]
+    assert m.inert_decoys == {"declare-sanctuary": ["Lord Mayor"]}
+
+
+def test_a_decoy_voids_only_its_own_terms_not_the_rest_of_the_commitment():
+    """An ice rink hides the ICE inside it, not the ICE agreement on the same agenda line."""
+    text = (
+        "A Resolution approving the street closure for the Railroad Park ICE skating rink, and "
+        "authorizing the Sheriff to execute a 287(g) Memorandum of Agreement with ICE."
+    )
+    (cand,) = [
+        c for c in matcher().match(text) if c.commitment_id == "police-not-immigration-agents"
+    ]
+    assert "287(g)" in cand.terms
+    assert not any("skating" in t for t in cand.terms)
+    assert matcher().match("Street closure for the Railroad Park ICE skating rink.") == []
+
+
+def test_the_catalogue_has_no_inert_decoys():
+    # a decoy that holds none of its commitment's phrases would silently do nothing
+    assert matcher().inert_decoys == {}
+
+
+def test_a_city_commission_is_not_another_birmingham():
+    text = (
+        "A RESOLUTION OF THE CITY COMMISSION OF THE CITY OF TAMARAC, FLORIDA, URGING THE BIDEN "
+        'ADMINISTRATION TO EXTEND TEMPORARY PROTECTED STATUS ("TPS") DESIGNATION FOR HONDURANS'
+    )
+    assert ids(matcher().match(text)) == {"change-state-law"}
+    assert matcher().match("Birmingham City Commission: a welcoming community resolution.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        (
+            "Draft ImmigrationEnforcement_MOU between the Sheriff and the county",
+            "ImmigrationEnforcement",
+        ),
+        ("Resolution re sanctuarycity status for the City", "sanctuarycity"),
+        ("Approve ICEAgreement for detention bed space at the jail", "ICE"),
+        ("A 287g agreement for the jail", "287g"),
+    ],
+)
+def test_glued_words_are_read_apart(text, term):
+    cands = matcher().match(text)
+    assert cands, text
+    assert any(term in c.terms for c in cands), [c.terms for c in cands]
+    for c in cands:  # offsets are those of the original text
+        assert text[c.start : c.end] == c.passage
+
+
+def test_glue_splitting_leaves_ordinary_long_words_alone():
+    # words of the rules inside ordinary words are not pulled out of them
+    assert matcher().match("A Resolution on the stormwater homeland park drainage easement.") == []
+    assert matcher().match("Nonetheless the Councilmember moved the item.") == []
+
+
+def test_proximity_phrase_finds_the_words_apart_in_order():
+    rules = {"threshold": 1.0, "patterns": [{"any": ["immigra ~2 enforce"], "weight": 1.0}]}
+    m = only("police-not-immigration-agents", rules)
+    for text in (
+        "Immigration-Related Enforcement Activities",
+        "federal immigration law enforcement",
+        "immigration enforcement",
+    ):
+        (cand,) = m.match(text)
+        assert cand.rules[0].startswith("immigra ~2 enforce")
+    assert m.match("immigration policy, budget and code enforcement") == []  # 3 words apart
+    assert m.match("enforcement of immigration") == []  # order kept
+    assert m.match("immigration. Enforcement") == []  # not across a sentence
+    assert m.fts_terms("police-not-immigration-agents") == ["immigra", "enforce"]
 
 
 def test_exclude_if_any_drops_the_text():
@@ -404,3 +477,48 @@ def test_underscores_do_not_glue_words_together():
         if c.commitment_id == "welcoming-integration"
     ]
     assert "Welcoming_America" in cand.terms
+
+
+def test_nothing_is_proposed_from_a_routine_102_item_agenda():
+    """A whole regular agenda of routine business and decoys (May 19, 2026 structure) is silent.
+
+    The fixture is written by us in the structure of the real agenda (its header says so); its
+    ice rink, ice machines, church closures, detention pond, FEMA grant from the Department of
+    Homeland Security, unlawful detainer and parcel IDs must raise nothing, item by item or page
+    by page.
+    """
+    from tracker.agenda import parse_agenda
+
+    pages = (
+        (FIXTURES / "text" / "agenda-2026-05-19-102.txt").read_text(encoding="utf-8").split("\f")
+    )
+    agenda = parse_agenda(pages)
+    assert [i.number for i in agenda.items] == list(range(1, 103))
+    assert {
+        (i.number, c.commitment_id) for i in agenda.items for c in matcher().match(i.text)
+    } == set()
+    assert [c.commitment_id for page in pages for c in matcher().match_passages(page)] == []
+
+
+def test_a_proximity_decoy_hides_an_acronym_spelled_out_beside_it():
+    text = (
+        "A Resolution authorizing an Agreement to replace forty internal combustion engine (ICE) "
+        "fleet vehicles with battery electric vehicles."
+    )
+    assert matcher().match(text) == []
+    both = text + " A Resolution authorizing an Agreement with ICE for detention bed space."
+    assert "no-city-resources-for-ice" in ids(matcher().match(both))
+
+
+def test_glued_words_in_minutes_keep_their_offsets():
+    text = (
+        "Minutes of the regular meeting.\n\nThe Council discussed the draft "
+        "ImmigrationEnforcement_MOU with the Sheriff's Office and deferred it one week."
+    )
+    (cand,) = [
+        c
+        for c in matcher().match_passages(text)
+        if c.commitment_id == "police-not-immigration-agents"
+    ]
+    assert "ImmigrationEnforcement" in cand.terms
+    assert text[cand.start : cand.end] == cand.passage

@@ -364,3 +364,55 @@ def test_link_by_similarity_refuses_look_alike_items():
     parsed = parse_minutes([_vote_text(f"{body}\n{clerk}")])
     assert link_outcomes(items[:1], parsed)[0].method == "similarity"
     assert link_outcomes(items, parsed) == []  # either could be the one: too close to call
+
+
+# --- per-matter records ------------------------------------------------------------------------
+
+
+@cache
+def records():
+    from tracker.minutes import minutes_records
+
+    return minutes_records(_pages("minutes-2026-05-19.txt"))[1]
+
+
+@cache
+def record_links() -> dict[int, int]:
+    from tracker.minutes import link_records
+
+    items = parse_agenda(_pages("agenda-2026-05-19.txt")).items
+    return {o: n for o, (n, _, _) in link_records(items, minutes(), records()).items()}
+
+
+def test_records_open_at_the_matters_heading_and_end_before_the_roll_call():
+    first = records()[0]
+    assert first.text.startswith("ITEM 1.") and first.item_numbers == (1,)
+    assert "minutes of January 27" not in first.text and "Ayes:" not in first.text
+    assert first.outcome == "deferred"
+
+
+def test_a_consent_block_gives_one_record_per_resolution_printed_in_it():
+    consent = [r for r in records() if r.consent_block]
+    assert [r.resolution_number for r in consent] == ["0815-26", "0816-26", "0817-26", "0818-26"]
+    assert all(r.outcome == "adopted" for r in consent)
+    assert "Consent Agenda items were introduced" not in consent[0].text
+    roofing = consent[2]
+    assert "Southern Roofing" in roofing.text and "Washington" not in roofing.text
+
+
+def test_records_drop_running_headers_even_across_a_page_break():
+    weeds = records()[1]
+    assert "MAY 19, 2026" not in weeds.text and "cost of abatement" in weeds.text
+
+
+def test_records_are_linked_by_number_by_the_clerks_sentence_and_by_their_words():
+    by_text = {r.text[:40]: record_links().get(r.ordinal) for r in records()}
+    linked = record_links()
+    numbered = {r.item_numbers[0]: r.ordinal for r in records() if r.item_numbers}
+    assert linked[numbered[10]] == 10 and linked[numbered[14]] == 14
+    assert linked[numbered[11]] == 11  # "The ordinance (Item No. 11) was read"
+    hica = next(r for r in records() if "HICA" in r.text)
+    assert linked[hica.ordinal] == 7  # removed from the consent agenda: by its words
+    budget = next(r for r in records() if r.resolution_number == "26-42")
+    assert linked[budget.ordinal] == 17
+    assert len(set(linked.values())) == len(linked), by_text  # no item twice

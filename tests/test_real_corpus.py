@@ -131,3 +131,52 @@ def test_ids_match_shared_catalogue():
     row = r"^\| `([a-z-]+)` \| (?:resolution|mayor|campaign) \|"
     table_ids = set(re.findall(row, text, flags=re.MULTILINE))
     assert table_ids == COMMITMENT_IDS
+
+
+# ------------------------------------------------- the second corpus (tune2 / holdout2)
+# Gathered after the first holdout had been seen; each item's part was fixed when it was
+# collected, from its source URL alone (bench/corpus_add.py), so one document never sits in
+# both parts and a text edit never moves an item.
+PARTS2 = ("tune2", "holdout2")
+
+
+def expected_part2(source_url: str) -> str:
+    digest = hashlib.sha256(source_url.encode("utf-8")).hexdigest()
+    return "holdout2" if int(digest[0], 16) < 8 else "tune2"
+
+
+@pytest.fixture(scope="module")
+def corpus2() -> dict[str, list[dict]]:
+    loaded = {}
+    for part in PARTS2:
+        data = yaml.safe_load((CORPUS / f"{part}.yaml").read_text(encoding="utf-8"))
+        assert isinstance(data, list) and data, part
+        loaded[part] = data
+    return loaded
+
+
+def test_second_corpus_fields_labels_and_ids(corpus2):
+    items = [item for part in PARTS2 for item in corpus2[part]]
+    assert len(items) >= 150
+    assert len({i["id"] for i in items}) == len(items)
+    assert len({i["text"] for i in items}) == len(items)
+    for item in items:
+        assert set(item) == FIELDS, item.get("id")
+        assert re.fullmatch(r"s\d{3}", item["id"]), item["id"]
+        assert re.match(r"https?://[^\s/]+", item["source_url"]), item["id"]
+        assert item["kind"] in KINDS, item["id"]
+        assert bool(item["labels"]) == (item["kind"] == "relevant"), item["id"]
+        for label in item["labels"]:
+            assert label["commitment_id"] in COMMITMENT_IDS, (item["id"], label)
+            assert label["stance"] in STANCES, (item["id"], label)
+
+
+def test_second_corpus_split_is_by_url_and_shares_nothing_with_the_first(corpus, corpus2):
+    first_urls = {i["source_url"] for i in all_items(corpus)}
+    first_texts = {i["text"] for i in all_items(corpus)}
+    for part in PARTS2:
+        assert {i["kind"] for i in corpus2[part]} == KINDS, part
+        for item in corpus2[part]:
+            assert expected_part2(item["source_url"]) == part, item["id"]
+            assert item["source_url"] not in first_urls, item["id"]
+            assert item["text"] not in first_texts, item["id"]

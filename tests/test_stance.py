@@ -127,3 +127,95 @@ def test_an_abbreviation_does_not_end_the_clause_that_holds_the_refusal():
         "Customs Enforcement for the housing of federal detainees."
     )
     assert found == {"no-city-resources-for-ice": "supports"}
+
+
+def test_a_card_for_all_regardless_of_status_is_not_a_status_check():
+    text = (
+        "Five years ago, New Haven became the first municipality in the nation to offer "
+        "identification cards to all residents regardless of immigration status."
+    )
+    assert stances(text).get("municipal-id") == "supports"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'NOT ADOPTED RESOLUTION NO. 2017-100 "RESOLUTION OF THE CITY COUNCIL IN SUPPORT OF '
+        'CREATING A WELCOMING COMMUNITY FOR ALL RESIDENTS."',
+        "A Resolution declaring the City a Welcoming City was voted down 4-3.",
+    ],
+)
+def test_a_supporting_measure_the_council_declined_is_contrary_and_says_why(text):
+    (cand,) = [c for c in matcher().match(text) if c.commitment_id == "welcoming-integration"]
+    assert cand.stance == "contrary"
+    assert any("read as contrary: the measure failed" in line for line in cand.rules)
+
+
+def test_the_next_sentence_can_say_the_ordinance_was_not_considered():
+    text = (
+        "In February 2017, the Town was approached to adopt a Welcoming City Ordinance. As "
+        "proposed, the ordinance was not considered due to the Town's belief that it was ambiguous."
+    )
+    assert stances(text)["sanctuary-ordinance"] == "contrary"
+
+
+def test_a_prohibition_that_is_itself_the_contrary_act_stays_contrary():
+    # "prohibiting" here forbids renting to immigrants; it refuses nothing the promise opposes
+    text = (
+        "An ordinance amending Title 6 of the Metropolitan Code of Laws prohibiting the harboring "
+        "of illegal aliens and prohibiting landowners from leasing or renting dwelling units to "
+        "illegal aliens."
+    )
+    assert stances(text)["equal-protection"] == "contrary"
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment_id", "stance"),
+    [
+        (
+            "A RESOLUTION OF THE CITY COUNCIL OF THE CITY OF TUKWILA, WASHINGTON, OPPOSING THE "
+            "SEPARATION OF MIGRATING CHILDREN FROM THEIR FAMILIES.",
+            "change-state-law",
+            "supports",
+        ),
+        (
+            "Rejecting the Trump Administration's Policy of separating children from their "
+            "families at the border, calling on congress to immediately halt this inhumane policy.",
+            "change-state-law",
+            "supports",
+        ),
+        (
+            "Ratify Acceptance of FY 2018 Operation Stonegarden Grant Funding and Agreement",
+            "police-not-immigration-agents",
+            "contrary",
+        ),
+        (
+            "Last fall the Board of Supervisors voted to reject the Operation Stonegarden funds.",
+            "police-not-immigration-agents",
+            "supports",
+        ),
+        (
+            "RESOLUTION REQUESTING AN IMMEDIATE PAUSE ON REFUGEE RESETTLEMENT IN ST. CROIX COUNTY",
+            "welcoming-integration",
+            "contrary",
+        ),
+    ],
+)
+def test_real_wording_reads_the_right_way(text, commitment_id, stance):
+    assert stances(text)[commitment_id] == stance
+
+
+def test_people_who_cannot_prove_status_are_served_not_checked():
+    text = (
+        "A Resolution urging the Alabama Legislature to enact legislation authorizing the "
+        "issuance of driving privilege cards to residents who cannot establish lawful presence."
+    )
+    assert "contrary" not in stances(text).values()
+
+
+def test_an_amicus_brief_in_support_of_a_sanctuary_law_is_not_opposition():
+    text = (
+        "CITY COUNCIL RESOLUTION REAFFIRMING SUPPORT FOR STATE SENATE BILL 54 (CALIFORNIA VALUES "
+        "ACT) AND AUTHORIZING SIGNING ONTO THE AMICUS CURIAE BRIEF"
+    )
+    assert "contrary" not in stances(text).values()

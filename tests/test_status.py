@@ -50,16 +50,33 @@ def test_nothing_recorded_is_not_started_since_the_promise(bare_db):
     assert s.event is None
 
 
-def test_promise_without_action_for_twelve_months_is_stalled(bare_db):
+def test_promise_nothing_was_ever_recorded_on_stays_not_started_however_old(bare_db):
     c = row(bare_db)
     made = date.fromisoformat(c["made_on"])
-    day_before = date.fromordinal(made.replace(year=made.year + 1).toordinal() - 1)
-    assert standing(bare_db, c, day_before).status == "not-started"
+    s = standing(bare_db, c, date(2026, 1, 1))
+    assert (s.status, s.since, s.last_action) == ("not-started", made, made)
+    assert not s.stalled and not s.moved
+
+
+def test_an_editors_not_started_is_not_a_move(bare_db):
+    cid = "sanctuary-ordinance"
+    record_event(bare_db, cid, "not-started", date(2017, 1, 31), "No ordinance found.", who="t")
+    s = standing(bare_db, row(bare_db, cid), date(2026, 1, 1))
+    assert (s.status, s.stalled, s.moved) == ("not-started", False, False)
+
+
+def test_a_promise_that_moved_and_stopped_is_stalled_a_year_on(bare_db):
+    cid = "sanctuary-ordinance"
+    add_evidence(bare_db, cid, "2018-03-01")  # accepted: something happened
+    c = row(bare_db, cid)
+    assert standing(bare_db, c, date(2019, 2, 28)).status == "not-started"
     s = standing(bare_db, c, date(2020, 1, 1))
-    assert s.status == "stalled"
-    assert s.stalled
-    assert s.last_action == made
-    assert s.since == made.replace(year=made.year + 1)
+    assert (s.status, s.since, s.last_action, s.moved) == (
+        "stalled",
+        date(2019, 3, 1),
+        date(2018, 3, 1),
+        True,
+    )
 
 
 def test_latest_event_wins_and_as_of_shows_the_past(bare_db):

@@ -125,13 +125,16 @@ def test_cite_box_gives_a_permanent_link_and_apa_and_chicago_citations(client):
     assert box.select_one("a")["href"] == link
     title = load_commitments(COMMITMENTS_FILE)[0].title.en
     assert box.select_one("#cite-apa").get_text() == (
-        f"Birmingham sanctuary promise tracker. (2020, January 15). {title}. {link}"
+        f"Birmingham Sanctuary Promise Tracker. (n.d.). {title}. "
+        f"Retrieved January 15, 2020, from {link}"
     )
     assert box.select_one("#cite-chicago").get_text() == (
-        f"\u201c{title}.\u201d Birmingham sanctuary promise tracker. January 15, 2020. {link}."
+        "Birmingham Sanctuary Promise Tracker. \u201cDeclare Birmingham a Sanctuary City.\u201d "
+        f"Accessed January 15, 2020. {link}."
     )
     es = page(client, "/es/commitments/declare-sanctuary/as-of/2020-01-15")
-    assert "(2020, 15 de enero)" in es.select_one("#cite-apa").get_text()
+    assert "(s.f.)" in es.select_one("#cite-apa").get_text()
+    assert "Recuperado el 15 de enero de 2020 de" in es.select_one("#cite-apa").get_text()
     assert es.select_one("section.cite a")["href"].startswith("http://127.0.0.1:5000/es/")
 
 

@@ -385,7 +385,8 @@ def test_press_releases_are_matched_and_shown(wp_site, wp_cfg, db):
     scrape(db, wp_cfg, progress=False)
     match_all(db, wp_cfg.place.catalogue)
     (ev,) = db.query(
-        "select * from evidence where kind = 'match' and title like 'Press release, %Sanctuary%'"
+        "select * from evidence where kind = 'match' and unit_kind = 'press'"
+        " and title like '%Sanctuary%'"
     )
     assert (ev["commitment_id"], ev["date"]) == ("declare-sanctuary", "2017-02-02")
     assert ev["source_url"].endswith(PRESS_RELEASES[2])

@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+)
 
 from .db import utcnow
 from .errors import CatalogError
@@ -27,6 +35,17 @@ from .vocab import (
 CURATED_REVIEWER = "curated history"  # reviewer of evidence loaded from curated_events.yaml
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _has_a_word(phrase: str) -> str:
+    # The matcher reads a phrase as letters between separators: one of spaces and dashes alone
+    # would pass a length check here and then stop `match` with a traceback.
+    if not any(ch.isalnum() for ch in phrase):
+        raise ValueError("a phrase needs at least one letter or digit")
+    return phrase
+
+
+Phrase = Annotated[str, AfterValidator(_has_a_word)]
 
 
 class Strict(BaseModel):
@@ -52,11 +71,15 @@ class Source(Strict):
 class Pattern(Strict):
     """A scoring rule: any of `any` counts, but only when one of `with_any` is in the same text."""
 
-    any: list[NonEmpty] = Field(min_length=1)
-    with_any: list[NonEmpty] = []
+    any: list[Phrase] = Field(min_length=1)
+    with_any: list[Phrase] = []
     weight: float = Field(gt=0)
     stance: Literal[Stance.SUPPORTS, Stance.CONTRARY] = Stance.SUPPORTS
     case_sensitive: bool = False
+    # False when the act is itself a prohibition ("prohibiting the renting of dwellings to illegal
+    # aliens", "cease funding programs that serve illegal residents"): a "not" or "prohibiting"
+    # before it is part of the act, not a refusal of it, so it never turns it into support.
+    refusable: bool = True
     note: str | None = None
 
 
@@ -65,8 +88,8 @@ class Rules(Strict):
 
     threshold: float = Field(gt=0)
     patterns: list[Pattern] = Field(min_length=1)
-    decoys: list[NonEmpty] = []
-    exclude_if_any: list[NonEmpty] = []
+    decoys: list[Phrase] = []
+    exclude_if_any: list[Phrase] = []
 
 
 class Commitment(Strict):

@@ -15,14 +15,69 @@ from .vocab import EDITOR_STATUSES, Outcome, Reason, ReviewState, Stance
 logger = logging.getLogger(__name__)
 
 
+# SQLite's own words when the disk (or the database's quota) is full.
+_DISK_FULL = ("database or disk is full", "disk i/o error")
+# ... and when tracker.db is some other file, or was damaged.
+_NOT_A_DATABASE = ("file is not a database", "database disk image is malformed")
+
+
+class Whole(click.IntRange):
+    """A whole number in a range ("'abc' is not a valid whole number", not "integer range")."""
+
+    name = "whole number"
+
+
+# The largest id SQLite stores: a larger one is a usage error, not an OverflowError traceback.
+ROW_ID = Whole(1, 2**63 - 1)
+
+
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    """Click's usage errors print usage, a hint and a blank line; we print one line with the
+    hint in it, like every other error of the command line."""
+    if exc.ctx is None:
+        return exc
+    message = " ".join(exc.format_message().split())
+    short = click.UsageError(f"{message} (see '{exc.ctx.command_path} --help')")
+    short.exit_code = exc.exit_code
+    return short
+
+
 class Group(click.Group):
-    """Turns every TrackerError into one line on stderr and exit code 1, never a traceback."""
+    """Turns every TrackerError, usage error and failed write into one line on stderr and a
+    non-zero exit code, never a traceback."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:  # an unknown option of `python run.py` itself
+            raise _one_line(exc) from None
 
     def invoke(self, ctx: click.Context):
+        import sqlite3
+
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # of a subcommand, at any depth
+            raise _one_line(exc) from None
         except TrackerError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            text = str(exc).lower()
+            if text.startswith(_DISK_FULL):
+                where = settings().data_dir
+                raise click.ClickException(f"cannot write the database in {where}: {exc}") from None
+            if text.startswith(_NOT_A_DATABASE):
+                raise click.ClickException(
+                    f"{settings().db_path}: {exc} (restore it from a backup)"
+                ) from None
+            raise
+        except UnicodeDecodeError as exc:  # a file given to a command (match-text) in Latin-1
+            raise click.ClickException(f"the input is not UTF-8 text ({exc.reason})") from None
+        except OSError as exc:  # a folder we cannot write, a full disk, a file gone
+            if exc.errno is None:
+                raise
+            where = f": {exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"{exc.strerror}{where}") from None
 
 
 def settings() -> Settings:
@@ -67,7 +122,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default TRACKER_HOST).")
-@click.option("--port", default=None, type=int, help="Port (default TRACKER_PORT).")
+@click.option("--port", default=None, type=Whole(1, 65535), help="Port (default TRACKER_PORT).")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the public site with waitress."""
     from waitress import serve as waitress_serve
@@ -189,6 +244,35 @@ def export(out_dir: Path) -> None:
         raise click.ClickException(f"cannot write {out_dir}: {exc.strerror}") from None
     for name, count in counts.items():
         click.echo(f"{out_dir / name}.json / .csv: {count} rows")
+
+
+@main.command("build-static")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes rendering pages (default: one per CPU).",
+)
+def build_static(out_dir: Path, workers: int | None) -> None:
+    """Write the static mirror (every public page in both languages, feeds, calendars, CSVs,
+    the database and the API's JSON) to OUT_DIR, for any static host or CDN."""
+    from .web.mirror import build_and_report
+
+    open_database().conn.close()
+    import os
+
+    report = build_and_report(settings(), out_dir, workers or os.cpu_count() or 1)
+    click.echo(
+        f"{out_dir}: {report.files} files, {report.bytes / 2**20:.1f} MB in {report.seconds:.1f} s"
+    )
+    for route in report.skipped_routes:
+        click.echo(f"warning: not mirrored (no values for its arguments): {route}", err=True)
+    for url, status in report.broken:
+        click.echo(f"warning: a page links to {url}, which answers HTTP {status}", err=True)
+    if report.failed:
+        url, status = report.failed[0]
+        raise click.ClickException(f"{len(report.failed)} URLs failed, first {url} (HTTP {status})")
 
 
 def _report(run, stop: bool = True) -> None:
@@ -315,7 +399,7 @@ def review() -> None:
 @click.option(
     "--limit", default=50, show_default=True, type=click.IntRange(1, 1000), help="Rows per page."
 )
-@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Which page.")
+@click.option("--page", default=1, show_default=True, type=Whole(1, 10**6), help="Which page.")
 def review_list(commitment_id: str | None, state: str, limit: int, page: int) -> None:
     """List evidence, highest score first."""
     from .evidence import review_queue
@@ -343,7 +427,7 @@ def review_list(commitment_id: str | None, state: str, limit: int, page: int) ->
 
 
 @review.command("show")
-@click.argument("evidence_id", type=int)
+@click.argument("evidence_id", type=ROW_ID)
 def review_show(evidence_id: int) -> None:
     """Show one piece of evidence: passage, why it matched, where it comes from."""
     import json
@@ -363,6 +447,10 @@ def review_show(evidence_id: int) -> None:
         ("source", r["source_url"]),
         ("sha256", r["document_sha256"]),
         ("page", r["page"]),
+        ("item", r["item_number"]),
+        ("outcome", r["outcome"]),
+        ("minutes page", r["minutes_page"]),
+        ("minutes sha256", r["minutes_document_sha256"]),
         ("matched terms", ", ".join(why.get("terms", []))),
         ("rules", "; ".join(why.get("rules", []))),
         ("reviewer", r["reviewer"]),
@@ -372,6 +460,9 @@ def review_show(evidence_id: int) -> None:
             click.echo(f"{label:>13}: {value}")
     click.echo("")
     click.echo(r["snippet"] or "")
+    if r["minutes_snippet"]:
+        click.echo("")
+        click.echo(f"minutes: {r['minutes_snippet']}")
 
 
 def _review(evidence_id: int, decision: str, note: str, who: str, stance: str | None) -> None:
@@ -393,7 +484,7 @@ STANCE = click.option(
 
 
 @review.command("accept")
-@click.argument("evidence_id", type=int)
+@click.argument("evidence_id", type=ROW_ID)
 @NOTE
 @STANCE
 @WHO
@@ -403,7 +494,7 @@ def review_accept(evidence_id: int, note: str, stance: str | None, who: str) -> 
 
 
 @review.command("reject")
-@click.argument("evidence_id", type=int)
+@click.argument("evidence_id", type=ROW_ID)
 @NOTE
 @WHO
 def review_reject(evidence_id: int, note: str, who: str) -> None:
@@ -427,7 +518,7 @@ def status() -> None:
 @click.option(
     "--evidence",
     "evidence_ids",
-    type=int,
+    type=ROW_ID,
     multiple=True,
     help="Evidence id this rests on (repeat); required for kept, partial, broken.",
 )
@@ -566,6 +657,44 @@ def user_passwd(name: str) -> None:
 
     set_password(_desk(), name, _password())
     click.echo(f"password of {name} changed")
+
+
+@main.group()
+def alerts() -> None:
+    """Email alerts: send what is due now, or list subscriptions and the outbox."""
+
+
+@alerts.command("send")
+def alerts_send() -> None:
+    """Queue the alerts due now and send the outbox (the scheduler does this by itself)."""
+    from .alerts import run as run_alerts
+
+    s = settings()
+    if not s.smtp_url:
+        raise click.ClickException("TRACKER_SMTP_URL is not set: no mail server to send through")
+    open_database().conn.close()  # migrated and loaded, as every command leaves it
+    queued, sent = run_alerts(s)
+    click.echo(
+        f"{queued} queued, {sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed"
+        + (f" (last error: {sent.error})" if sent.error else "")
+    )
+
+
+@alerts.command("list")
+def alerts_list() -> None:
+    """Subscriptions by state and the outbox by state (no addresses are printed)."""
+    from .outbox import summary
+    from .subscribers import connect, counts
+
+    conn = connect(settings().alerts_db_path)
+    try:
+        people, messages = counts(conn), summary(conn)
+    finally:
+        conn.close()
+    for state in ("pending", "confirmed", "unsubscribed"):
+        click.echo(f"subscriptions {state}: {people.get(state, 0)}")
+    for state in ("pending", "sending", "sent", "failed", "dropped"):
+        click.echo(f"messages {state}: {messages.get(state, 0)}")
 
 
 def run() -> None:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import secrets
+import tempfile
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
@@ -50,11 +52,15 @@ class Settings:
     timezone: str = ""  # empty: the jurisdiction file's
     stale_days: int = 9
     page_cache_mb: int = 64  # rendered pages kept in memory, at most (0: none)
+    static_dir: Path | None = None  # rebuild the static mirror here after each scheduled scrape
     scheduler: bool = True
     editor: str = ""  # the name the CLI publishes beside a decision when --who is not given
     https: bool = False  # the site is served over HTTPS: desk cookies are marked Secure
     two_editor_rule: bool = False  # a status change needs a second editor's approval
     session_hours: int = 8  # an editor's login lasts this long, at most
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
+    smtp_url: str = field(default="", repr=False)  # where alerts are sent; empty: no alerts
+    mail_from: str = ""  # the alerts' From address; empty: alerts@ the public URL's host
     secret_key: str = field(default="", repr=False)
 
     @property
@@ -74,6 +80,11 @@ class Settings:
     def desk_db_path(self) -> Path:
         """Editors' accounts and login attempts: never in tracker.db, which is open data."""
         return self.data_dir / "desk.db"
+
+    @property
+    def alerts_db_path(self) -> Path:
+        """Alert subscribers and the outbox: never in tracker.db, which is open data."""
+        return self.data_dir / "alerts.db"
 
     @property
     def archive_dir(self) -> Path:
@@ -105,7 +116,11 @@ class Settings:
             name = key[len("TRACKER_") :].lower()
             if name not in known:
                 raise ConfigError(f"{key}: unknown setting (known: {', '.join(sorted(known))})")
-            values[known[name]] = _parse(name, raw.strip())
+            value = raw.strip()
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+                # A newline in a User-Agent or an editor's name breaks a header or a byline.
+                raise ConfigError(f"{_env(name, raw)}: holds a control character (a newline?)")
+            values[known[name]] = _parse(name, value)
         settings = cls(**values)  # type: ignore[arg-type]
         settings.check()
         return settings
@@ -116,6 +131,14 @@ class Settings:
         from .errors import CatalogError
 
         _writable_dir(self.data_dir)
+        if self.static_dir is not None:
+            # the mirror is built beside it and renamed into place: its folder must be writable
+            parent = Path(self.static_dir).parent
+            if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+                raise ConfigError(
+                    f"TRACKER_STATIC_DIR={str(self.static_dir)!r}: {parent} is not a folder "
+                    "this user can write"
+                )
         try:
             self.place  # noqa: B018 - validates the file, naming file, entry and field
         except CatalogError as exc:
@@ -162,28 +185,93 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "request_timeout": (0.1, 3600, False),
     "request_deadline": (1, 24 * 3600, False),
     "session_hours": (1, 24 * 30, True),
+    "trusted_proxies": (0, 5, True),
 }
 
 
 def _http_url(name: str, raw: str) -> str:
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
-        raise ConfigError(f"{_env(name, raw)}: expected an http(s) URL with a host")
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError on a port past 65535 or not a number
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() or ch == "\\" for ch in raw)
+    ):
+        raise ConfigError(
+            f"{_env(name, raw)}: expected an http(s) URL with a host (no user, query or fragment)"
+        )
     return raw.rstrip("/")
+
+
+def _hosts(name: str, raw: str) -> tuple[str, ...]:
+    from scrapers.http import host_of
+
+    hosts = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for host in hosts:
+        # An entry counts only if a URL on it names exactly it: "http://x/" or "a b" never would.
+        try:
+            same = host_of(f"http://{host}/") == host.lower() and not any(
+                ch.isspace() for ch in host
+            )
+        except ValueError:
+            same = False
+        if not same:
+            raise ConfigError(f"{_env(name, raw)}: {host!r} is not a host name (host or host:port)")
+    return hosts
+
+
+def _listen_host(name: str, raw: str) -> str:
+    if not raw or any(ch.isspace() or ch in "/\\@" for ch in raw):
+        raise ConfigError(f"{_env(name, raw)}: expected an address or host name to listen on")
+    return raw
+
+
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+
+
+def _smtp_url(name: str, raw: str) -> str:
+    if not raw:
+        return raw
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        raise ConfigError(f"TRACKER_{name.upper()}: the port is not a number") from None
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        # the URL may hold a password: never echo it
+        raise ConfigError(
+            f"TRACKER_{name.upper()}: expected {', '.join(s + '://' for s in SMTP_SCHEMES)} "
+            "followed by [user:password@]host[:port]"
+        )
+    return raw
 
 
 def _writable_dir(path: Path) -> None:
     probe = path
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
+    refused = ConfigError(f"TRACKER_DATA_DIR={str(path)!r}: not a folder this user can write")
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise ConfigError(f"TRACKER_DATA_DIR={str(path)!r}: not a folder this user can write")
+        raise refused
+    # access() says yes to root everywhere, /proc and read-only mounts included: try a write.
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError:
+        raise refused from None
 
 
 def _parse(name: str, raw: str) -> object:
     if name in _RANGES:
         return _number(name, raw, *_RANGES[name])
-    if name in {"data_dir", "jurisdiction"}:
+    if name in {"data_dir", "jurisdiction", "static_dir"}:
         if not raw:
             raise ConfigError(f"{_env(name, raw)}: expected a path")
         return Path(raw).expanduser().resolve()
@@ -199,7 +287,18 @@ def _parse(name: str, raw: str) -> object:
         return raw.lower() in _ON
     if name == "public_url":
         return _http_url(name, raw)
-    if name in {"allowed_hosts", "premeeting_crons"}:
-        sep = "," if name == "allowed_hosts" else ";"
-        return tuple(part.strip() for part in raw.split(sep) if part.strip())
+    if name == "allowed_hosts":
+        return _hosts(name, raw)
+    if name == "host":
+        return _listen_host(name, raw)
+    if name == "user_agent" and not raw:
+        raise ConfigError(f"{_env(name, raw)}: every request must name us; keep a contact URL")
+    if name == "premeeting_crons":
+        return tuple(part.strip() for part in raw.split(";") if part.strip())
+    if name == "smtp_url":
+        return _smtp_url(name, raw)
+    if name == "mail_from":
+        if raw and not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+", raw):
+            raise ConfigError(f"{_env(name, raw)}: expected an address like alerts@example.org")
+        return raw
     return raw

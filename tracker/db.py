@@ -288,6 +288,132 @@ def _sources(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0004_item_evidence")
+def _item_evidence(db: sqlite_utils.Database) -> None:
+    from .units import UnitKind, item_keys
+
+    # The unit of evidence: an agenda item read with its minutes record. Items and records carry
+    # a key made of their words (tracker.units), so a review outlives re-processing, rule changes
+    # and a revised agenda; row ids do not.
+    db["items"].add_column("evidence_key", str)
+    db["items"].create_index(["evidence_key"])
+    db["minutes_records"].create(
+        {
+            "id": int,
+            "meeting_id": str,
+            "document_id": int,
+            "ordinal": int,
+            "evidence_key": str,  # minutes:<meeting>:<digest> (used when no item is linked)
+            "item_id": int,  # the current agenda's item it is linked to, if any
+            "item_number": int,
+            "link_method": str,
+            "link_confidence": float,
+            "resolution_number": str,
+            "outcome": str,
+            "consent_block": int,
+            "page": int,
+            "text": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("meeting_id", "meetings", "id"),
+            ("document_id", "documents", "id"),
+            ("item_id", "items", "id"),
+        ],
+        not_null={"meeting_id", "document_id", "text"},
+    )
+    db["minutes_records"].create_index(["document_id", "ordinal"], unique=True)
+    for column, kind in (
+        ("confidence", float),  # the matcher's 0..1; below a threshold, off public pages
+        ("unit_kind", str),  # item / minutes / press: the label is built from it at render time
+        ("meeting_id", str),
+        ("item_number", int),
+        ("outcome", str),
+        ("minutes_snippet", str),
+        ("minutes_page", int),
+        ("minutes_document_id", int),
+        ("minutes_document_sha256", str),
+        ("minutes_url", str),
+    ):
+        db["evidence"].add_column(column, kind)
+    # Items that speak of immigration but that no commitment's rules claim: for editors.
+    db["unassigned"].create(
+        {
+            "id": int,
+            "evidence_key": str,
+            "unit_kind": str,
+            "meeting_id": str,
+            "item_id": int,
+            "item_number": int,
+            "date": str,
+            "title": str,  # the meeting's (or press release's) own title
+            "snippet": str,
+            "minutes_snippet": str,
+            "minutes_page": int,
+            "terms": str,  # JSON: the words that put it here
+            "confidence": float,
+            "document_id": int,
+            "document_sha256": str,
+            "page": int,
+            "source_url": str,
+            "state": str,  # open / attached / dismissed
+            "evidence_id": int,
+            "decided_by": str,
+            "decided_at": str,
+            "note": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("meeting_id", "meetings", "id"), ("item_id", "items", "id")],
+        not_null={"evidence_key", "state", "created_at"},
+        defaults={"state": "open"},
+    )
+    db["unassigned"].create_index(["evidence_key"], unique=True)
+    # Existing items get their key; matches on them are re-keyed (a review stays with its item).
+    for doc in db.query("select distinct document_id, meeting_id from items"):
+        rows = list(
+            db.query(
+                "select id, text from items where document_id = ? order by number",
+                [doc["document_id"]],
+            )
+        )
+        for row, key in zip(
+            rows, item_keys(doc["meeting_id"], [r["text"] for r in rows]), strict=True
+        ):
+            db.execute("update items set evidence_key = ? where id = ?", [key, row["id"]])
+    evidence = list(
+        db.query(
+            """select e.id, e.commitment_id, e.review_state, i.evidence_key, i.number,
+                      i.meeting_id, m.title
+               from evidence e join items i on i.id = e.item_id
+               join meetings m on m.id = i.meeting_id
+               where e.kind = 'match' and e.match_key like 'item:%'
+               order by e.review_state = 'candidate', e.id"""
+        )
+    )
+    taken = set()
+    for row in evidence:
+        key = (row["commitment_id"], row["evidence_key"])
+        if key in taken:
+            if row["review_state"] == "candidate":  # a duplicate of a reviewed one
+                db.execute("delete from evidence where id = ?", [row["id"]])
+            continue
+        taken.add(key)
+        db.execute(
+            """update evidence set match_key = ?, unit_kind = ?, item_number = ?,
+               meeting_id = ?, title = ? where id = ?""",
+            [
+                row["evidence_key"],
+                UnitKind.ITEM,
+                row["number"],
+                row["meeting_id"],
+                row["title"],
+                row["id"],
+            ],
+        )
+
+
 @migrations(name="0005_desk")
 def _desk(db: sqlite_utils.Database) -> None:
     # A status change waiting for a second editor (TRACKER_TWO_EDITOR_RULE=on). Names here are
@@ -335,6 +461,13 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 CURRENT_DOCUMENT = """d.version = (select max(d2.version) from documents d2
                   where d2.meeting_id is d.meeting_id and d2.kind = d.kind
                     and (d.meeting_id is not null or d2.url = d.url))"""
+# The same, as the archive stood at the cutoff :known (None: now): the newest version fetched
+# before it (an as-of page shows the agenda a reader could have read that day).
+CURRENT_DOCUMENT_KNOWN = """(:known is null or d.fetched_at < :known)
+  and d.version = (select max(d2.version) from documents d2
+                  where d2.meeting_id is d.meeting_id and d2.kind = d.kind
+                    and (d.meeting_id is not null or d2.url = d.url)
+                    and (:known is null or d2.fetched_at < :known))"""
 
 
 def data_version(conn) -> int:

@@ -45,17 +45,22 @@ def evidence_passage(
         )
     )
     ids = {r["id"] for r in rows}
-    if not found or not (
-        found[0]["document_id"] in ids or found[0]["document_sha256"] == rows[0]["sha256"]
-    ):
+    if not found:
         return None, None
     ev = found[0]
+    if ev["minutes_document_sha256"] and ev["minutes_document_sha256"] == rows[0]["sha256"]:
+        # An item's evidence opened on its minutes: the minutes record's passage.
+        ev = {**ev, "page": ev["minutes_page"], "snippet": ev["minutes_snippet"]}
+        ev["match_key"] = ev["passage_start"] = ev["passage_end"] = None
+    elif not (ev["document_id"] in ids or ev["document_sha256"] == rows[0]["sha256"]):
+        return None, None
     page = next((p for p in pages if p["page"] == ev["page"]), None)
     if page is None:
         return ev, None
     text = page["text"] or ""
     start, end = ev["passage_start"], ev["passage_end"]
-    if (ev["match_key"] or "").startswith("page:") and start is not None and end is not None:
+    offsets = (ev["match_key"] or "").startswith(("page:", "press:"))
+    if offsets and start is not None and end is not None:
         if 0 <= start < end <= len(text):
             return ev, {"page": page["page"], "start": start, "end": end}
     span = find_passage(text, ev["snippet"] or "")
@@ -66,7 +71,8 @@ def evidence_passage(
 
 def find_passage(text: str, snippet: str) -> tuple[int, int] | None:
     """Where `snippet` occurs in `text`, letting line breaks and spaces differ."""
-    words = snippet.split()
+    # An excerpt's ellipses stand for text left out: they are not in the page.
+    words = [w for w in snippet.split() if w != "\u2026"]
     if not words:
         return None
     match = re.search(r"\s+".join(re.escape(w) for w in words), text, re.IGNORECASE)

@@ -44,3 +44,15 @@ class InputError(TrackerError):
 
 class DeskError(TrackerError):
     """A refused account operation: unknown user, weak password, disabled account."""
+
+
+class TipError(TrackerError):
+    """A reader's tip that cannot be kept: incomplete, a refused upload, or too many at once."""
+
+
+class AlertError(TrackerError):
+    """A refused alert subscription: an address that cannot be one, an unknown language."""
+
+
+class Throttled(AlertError):
+    """Too many subscriptions asked for lately from one address or for one mailbox."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import date
-from functools import partial
 from pathlib import Path
 
 import sqlite_utils
@@ -49,83 +49,114 @@ def _commitments(db: sqlite_utils.Database, as_of: date) -> list[dict]:
     return out
 
 
+EVENT_COLUMNS = (
+    "id, commitment_id, status, effective_date, reason, note, note_es, evidence_ids, who, "
+    "recorded_at"
+)
+EVIDENCE_COLUMNS = (
+    "id, commitment_id, kind, stance, review_state, score, source_url, source_urls, item_id, "
+    "document_sha256, page, snippet, date, title, why, review_note"
+)
+ITEM_FLAGS = ("consent", "public_hearing", "permanent", "addendum", "withdrawn", "deferred")
+
+
+def event_record(row: dict) -> dict:
+    """A status_events row as published: its evidence ids a list."""
+    return {**row, "evidence_ids": json.loads(row["evidence_ids"] or "[]")}
+
+
+def evidence_record(row: dict) -> dict:
+    """An evidence row as published (EVIDENCE_COLUMNS): its source URLs a list."""
+    return {**row, "source_urls": json.loads(row["source_urls"] or "[]")}
+
+
+def item_record(row: dict) -> dict:
+    """An items row as published: flags as booleans, working columns left out."""
+    return {
+        "id": row["id"],
+        "meeting_id": row["meeting_id"],
+        "document_id": row["document_id"],
+        "number": row["number"],
+        "marker": row["marker"],
+        **{flag: bool(row[flag]) for flag in ITEM_FLAGS},
+        "first_reading": bool(row["first_reading"]),
+        "text": row["text"],
+        "sponsor": row["sponsor"],
+        "page": row["page"],
+        "outcome": row["outcome"],
+        "outcome_provisional": bool(row["outcome_provisional"]),
+        "resolution_number": row["resolution_number"],
+    }
+
+
+def meeting_records(db: sqlite_utils.Database, rows: list[dict]) -> list[dict]:
+    """Meetings rows as published, each with its source's ids and its documents."""
+    ids = [row["id"] for row in rows]
+    marks = ", ".join("?" * len(ids))
+    docs: dict[str, list[dict]] = {}
+    refs: dict[str, dict[str, str]] = {}
+    if ids:
+        for doc in db.query(
+            f"""select meeting_id, kind, url, final_url, sha256, version, fetched_at,
+                       extract_status
+                from documents where meeting_id in ({marks}) order by meeting_id, kind, version""",
+            ids,
+        ):
+            docs.setdefault(doc.pop("meeting_id"), []).append(doc)
+        for ref in db.query(
+            f"select meeting_id, name, value from meeting_refs where meeting_id in ({marks}) "
+            "order by name",
+            ids,
+        ):
+            refs.setdefault(ref["meeting_id"], {})[ref["name"]] = ref["value"]
+    return [
+        {
+            "id": row["id"],
+            "title": row["title"],
+            "body": row["body"],
+            "date": row["date"],
+            "time": row["time"],
+            "status": row["status"],
+            "hidden": bool(row["hidden"]),
+            "source": row["source_id"],
+            "external_ids": refs.get(row["id"], {}),
+            "documents": docs.get(row["id"], []),
+        }
+        for row in rows
+    ]
+
+
 def _status_events(db: sqlite_utils.Database) -> list[dict]:
     return [
-        {**row, "evidence_ids": json.loads(row["evidence_ids"] or "[]")}
+        event_record(row)
         for row in db.query(
-            """select id, commitment_id, status, effective_date, reason, note, note_es,
-                      evidence_ids, who, recorded_at
-               from status_events order by commitment_id, effective_date, recorded_at, id"""
+            f"""select {EVENT_COLUMNS} from status_events
+                order by commitment_id, effective_date, recorded_at, id"""
         )
     ]
 
 
 def _evidence(db: sqlite_utils.Database) -> list[dict]:
     return [
-        {**row, "source_urls": json.loads(row["source_urls"] or "[]")}
+        evidence_record(row)
         for row in db.query(
-            """select id, commitment_id, kind, stance, review_state, score, source_url,
-                      source_urls, item_id, document_sha256, page, snippet, date, title,
-                      why, review_note
-               from evidence order by commitment_id, date, id"""
+            f"select {EVIDENCE_COLUMNS} from evidence order by commitment_id, date, id"
         )
     ]
 
 
 def _meetings(db: sqlite_utils.Database) -> list[dict]:
-    docs: dict[str, list[dict]] = {}
-    for doc in db.query(
-        """select meeting_id, kind, url, final_url, sha256, version, fetched_at, extract_status
-           from documents where meeting_id is not null order by meeting_id, kind, version"""
-    ):
-        docs.setdefault(doc.pop("meeting_id"), []).append(doc)
-    refs: dict[str, dict[str, str]] = {}
-    for ref in db.query("select meeting_id, name, value from meeting_refs order by name"):
-        refs.setdefault(ref["meeting_id"], {})[ref["name"]] = ref["value"]
-    out = []
-    for row in db.query("select * from meetings order by date, id"):
-        external = refs.get(row["id"], {})
-        out.append(
-            {
-                "id": row["id"],
-                "title": row["title"],
-                "body": row["body"],
-                "date": row["date"],
-                "time": row["time"],
-                "status": row["status"],
-                "hidden": bool(row["hidden"]),
-                "source": row["source_id"],
-                "external_ids": external,
-                "documents": docs.get(row["id"], []),
-            }
-        )
-    return out
+    return meeting_records(db, list(db.query("select * from meetings order by date, id")))
 
 
 def _items(db: sqlite_utils.Database) -> list[dict]:
-    flags = ("consent", "public_hearing", "permanent", "addendum", "withdrawn", "deferred")
-    out = []
-    for row in db.query(
-        """select i.* from items i join documents d on d.id = i.document_id
-           order by i.meeting_id, d.version, i.number"""
-    ):
-        record = {
-            "id": row["id"],
-            "meeting_id": row["meeting_id"],
-            "document_id": row["document_id"],
-            "number": row["number"],
-            "marker": row["marker"],
-            **{flag: bool(row[flag]) for flag in flags},
-            "first_reading": bool(row["first_reading"]),
-            "text": row["text"],
-            "sponsor": row["sponsor"],
-            "page": row["page"],
-            "outcome": row["outcome"],
-            "outcome_provisional": bool(row["outcome_provisional"]),
-            "resolution_number": row["resolution_number"],
-        }
-        out.append(record)
-    return out
+    return [
+        item_record(row)
+        for row in db.query(
+            """select i.* from items i join documents d on d.id = i.document_id
+               order by i.meeting_id, d.version, i.number"""
+        )
+    ]
 
 
 BUILDERS = {
@@ -136,17 +167,23 @@ BUILDERS = {
 }
 
 
+def rows(db: sqlite_utils.Database, name: str, as_of: date) -> list[dict]:
+    """One export's rows (statuses as they stand on `as_of`)."""
+    if name == "commitments":
+        return _commitments(db, as_of)
+    return BUILDERS[name](db)
+
+
 def export(db: sqlite_utils.Database, out_dir: Path, as_of: date) -> dict[str, int]:
     """Write NAME.json and NAME.csv for each export (statuses as they stand on `as_of`);
     nested values are JSON text in the CSV."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    builders = {**BUILDERS, "commitments": partial(_commitments, as_of=as_of)}
     counts = {}
     for name in EXPORTS:
-        rows = builders[name](db)
-        _write_atomic(out_dir / f"{name}.json", json.dumps(rows, ensure_ascii=False, indent=1))
-        _write_csv(out_dir / f"{name}.csv", FIELDS[name].split(), rows)
-        counts[name] = len(rows)
+        table = rows(db, name, as_of)
+        _write_atomic(out_dir / f"{name}.json", json.dumps(table, ensure_ascii=False, indent=1))
+        _write_csv(out_dir / f"{name}.csv", FIELDS[name].split(), table)
+        counts[name] = len(table)
     return counts
 
 
@@ -168,11 +205,23 @@ def _cell(value: object) -> object:
     return value
 
 
+def write_csv(fh, fields: list[str], rows: list[dict]) -> None:
+    """Rows as CSV into an open text file (opened with newline="")."""
+    writer = csv.DictWriter(fh, fieldnames=fields)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+
+
+def csv_text(name: str, rows: list[dict]) -> str:
+    """One export as CSV text, with its documented columns."""
+    out = io.StringIO(newline="")
+    write_csv(out, FIELDS[name].split(), rows)
+    return out.getvalue()
+
+
 def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
     tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
+        write_csv(fh, fields, rows)
     tmp.replace(path)

@@ -70,9 +70,7 @@ def health(db: sqlite_utils.Database, settings: Settings, now: datetime | None =
             {"job": job.name, "cron": job.cron, "next": next_fire(job, now).isoformat()}
             for job in jobs(settings)
         ],
-        "documents_without_text": db["documents"].count_where(
-            "extract_status not in ('ok', 'partial', 'pending')"
-        ),
+        "documents_without_text": unreadable_documents(db, 0)[1],
     }
 
 
@@ -176,16 +174,32 @@ def stored_sources(db: sqlite_utils.Database) -> dict[str, dict]:
 
 
 def unreadable_documents(db: sqlite_utils.Database, limit: int) -> tuple[list[dict], int]:
-    """Documents whose text could not be read, newest meetings first, and how many in all."""
+    """Documents whose text we still cannot read, newest meetings first, and how many in all.
+
+    Only a document's newest version counts (one the source replaced with a readable file is
+    paid off); `unreadable_since` is when the first of its unreadable versions in a row was
+    fetched, so a reader sees how long the debt has run."""
+    newest = f"""d.{UNREADABLE} and not exists(
+        select 1 from documents n where n.kind = d.kind and n.meeting_id is d.meeting_id
+          and (d.meeting_id is not null or n.url = d.url) and n.version > d.version)"""
     rows = list(
         db.query(
-            f"""select d.*, m.title as meeting_title, m.date as meeting_date
+            f"""select d.*, m.title as meeting_title, m.date as meeting_date,
+                  (select min(o.fetched_at) from documents o
+                    where o.kind = d.kind and o.meeting_id is d.meeting_id
+                      and (d.meeting_id is not null or o.url = d.url)
+                      and o.version > coalesce((
+                        select max(r.version) from documents r
+                         where r.kind = d.kind and r.meeting_id is d.meeting_id
+                           and (d.meeting_id is not null or r.url = d.url)
+                           and not r.{UNREADABLE}), 0)) as unreadable_since
                 from documents d left join meetings m on m.id = d.meeting_id
-                where d.{UNREADABLE} order by m.date desc, d.id desc limit ?""",
+                where {newest} order by m.date desc, d.id desc limit ?""",
             [limit],
         )
     )
-    return rows, db["documents"].count_where(UNREADABLE)
+    total = next(db.query(f"select count(*) as n from documents d where {newest}"))["n"]
+    return rows, total
 
 
 def recent_runs(db: sqlite_utils.Database, limit: int) -> list[dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -263,3 +264,28 @@ def health_text(text: str | None) -> Markup:
             rest = found.groupdict().get("rest")
             return label + (Markup(" ") + health_text(rest) if rest else Markup(""))
     return english(text)
+
+
+def translator(lang: str):
+    """`_(message, **values)` in a language, for text made outside a request (emails, feeds
+    built by a scheduled job): the same catalogues the pages use."""
+    catalogue = _catalogue(lang) if lang != "en" else None
+
+    def _(message: str, **values) -> str:
+        text = catalogue.gettext(message) if catalogue is not None else message
+        return text % values if values else text
+
+    return _
+
+
+@cache
+def _catalogue(lang: str):
+    from babel.support import Translations
+
+    compile_catalogs()  # a job may run before any app has compiled them
+    return Translations.load(str(TRANSLATIONS_DIR), [lang])
+
+
+def site_url(base_url: str, lang: str, path: str) -> str:
+    """An absolute URL of one of the site's pages in a language (`path` starts with /)."""
+    return base_url.rstrip("/") + PREFIXES.get(lang, "") + path

@@ -17,21 +17,30 @@ How a phrase matches (the same for `any`, `with_any`, `decoys` and `exclude_if_a
     hyphen or dash, so "cross designation" finds "cross-designation" and "Homeland Security
     Investigations" survives a line break; straight and curly apostrophes are the same;
   - leading and trailing spaces or hyphens of a phrase are ignored (the word boundaries do
-    their job: " ICE " and "ICE" are the same phrase).
+    their job: " ICE " and "ICE" are the same phrase);
+  - proximity: "immigra ~2 enforce" is "immigra…" then at most 2 other words then "enforce…"
+    ("immigration enforcement", "Immigration-Related Enforcement", "immigration law
+    enforcement"), within one sentence; the words keep their order.
+
+Glued words are read apart before matching: exported titles and OCR write
+"ImmigrationEnforcement", "ICEAgreement" or "sanctuarycity". A capital after a lower-case letter
+(or a capital followed by a capitalised word) starts a new word, and a run of lower-case letters
+that holds an immigration word is split when it is wholly made of the rules' own words. Offsets
+stay those of the original text.
 
 How a text is scored, per commitment:
   - `exclude_if_any`: any occurrence drops the text for that commitment;
-  - decoys come in two kinds, decided once when compiling. A *local* decoy contains one of the
-    commitment's own phrases ("ice rink", "Sanctuary Baptist Church", "stormwater detention"
-    for a rule that uses "detention"): the phrases found inside one of its occurrences do not
-    count, and the rest of the text still can match. A *generic* decoy contains none of them
-    ("Lord Mayor", "Homeland Security Investigations" for the task force): its presence
-    cancels the commitment for that text (for match_passages: for that window);
+  - a decoy voids only the terms it contains: the commitment's phrases found inside one of its
+    occurrences ("ice rink", "Sanctuary Baptist Church", "stormwater detention" for a rule that
+    uses "detention") do not count, and the rest of the text still can match. A decoy that
+    contains none of the commitment's phrases voids nothing (Matcher.inert_decoys lists them):
+    a phrase that should drop a whole text ("Lord Mayor", another Birmingham) belongs in
+    `exclude_if_any`, so one generic word can never cancel a commitment by accident;
   - a pattern fires when one of its `any` phrases is found and, if it has `with_any`, one of
     those is found in the same text (window); each pattern counts once, whatever the number
     of hits; the weights of the fired patterns add up to the score;
   - a score at or above `threshold` makes a candidate; its stance is "contrary" when the
-    contrary patterns' weights outweigh the supporting ones.
+    contrary patterns' weights outweigh the supporting ones (see "reading the stance" below).
 
 Speed: one trie-shaped regex of every trigger (`any`) phrase rejects the texts that cannot
 match; a second one over every phrase finds all occurrences in one pass (overlapping ones
@@ -62,6 +71,20 @@ _APOS_MAP = str.maketrans({"\u2018": "'", "\u2019": "'", "`": "'"})
 _PREFIX_MIN = 4  # letters in a last word before it may be extended ("immigra" → "immigration")
 _SEP, _APOS, _AND = "\x00sep", "\x00apos", "\x00and"
 _END = "\x00end"
+
+# Proximity inside a phrase: "immigra ~2 enforce" (at most 2 words between, same sentence).
+_GAP_TOKEN = re.compile(r"\s+~(\d)\s+")
+_GAP_SEP = rf"[\s,/()\[\]\"'\u201c\u201d{_DASH_CLASS}]+"
+
+# Glued words (see the module docstring). Only texts holding one of these stems are examined,
+# so routine items pay one quick search.
+_GLUE_HINTS = (
+    "immigra", "sanctuar", "deport", "refugee", "asylum", "migrant", "citizenship",
+    "undocumented", "detainer", "customs", "homeland", "daca", "welcom",
+)  # fmt: skip
+_ICE_GLUED = re.compile(r"ICE[A-Z][a-z]|[a-z]ICE(?![A-Za-z])")  # "ICEAgreement", "withICE"
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})")
+_LOWER_RUN = re.compile(r"[a-z]{7,}")
 
 # Windows for long texts: paragraphs, and the item blocks agendas and minutes number.
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\f]*\n\s*")
@@ -209,6 +232,79 @@ def _lower(text: str) -> str:
     return lower.replace("_", " ")
 
 
+def _part_rx(part: str, last: bool) -> str:
+    """One word group of a proximity phrase, with its end rule."""
+    units = _units(part)
+    if not units:
+        raise ValueError(f"empty part in proximity phrase {part!r}")
+    body = "".join(_unit_rx(u if u in (_SEP, _APOS, _AND) else u.lower()) for u in units)
+    key = _key(units)
+    prefix = _is_prefix_spelling(part)
+    if prefix and key[-1].isalpha():
+        return body + r"\w*"
+    return body + (_end_rx(key, prefix) if last else r"(?!\w)")
+
+
+def _gap_phrase(phrase: str) -> tuple[str, re.Pattern[str], list[str]] | None:
+    """(key, regex, word groups) of a proximity phrase "a ~N b", or None for a plain phrase."""
+    pieces = _GAP_TOKEN.split(phrase.strip())
+    if len(pieces) == 1:
+        return None
+    parts, gaps = pieces[0::2], [int(n) for n in pieces[1::2]]
+    rx = r"(?<!\w)" + _part_rx(parts[0], len(parts) == 1)
+    key = _key(_units(parts[0]))
+    for k, (n, part) in enumerate(zip(gaps, parts[1:], strict=True), start=2):
+        gap = rf"(?:{_GAP_SEP}[\w'\u2019.]+){{0,{n}}}{_GAP_SEP}"
+        rx += gap + _part_rx(part, k == len(parts))
+        key += f" ~{n} " + _key(_units(part))
+    return key, re.compile(rx), parts
+
+
+def _unglue(text: str, lower: str, vocabulary: frozenset[str]) -> tuple[str, list[int]] | None:
+    """The lowercased text with glued words pulled apart, and each position's original offset.
+
+    None when nothing is glued (the usual case). Spaces are inserted, never characters changed,
+    so a span of the result maps back to the original text through the offsets.
+    """
+    # Substring tests run in C: far cheaper than a regex over every routine item.
+    if not (any(h in lower for h in _GLUE_HINTS) or ("ICE" in text and _ICE_GLUED.search(text))):
+        return None
+    cuts = {m.start() for m in _CAMEL.finditer(text)}
+    for m in _LOWER_RUN.finditer(lower):
+        word = m.group()
+        if word in vocabulary or not any(h in word for h in _GLUE_HINTS):
+            continue
+        cuts.update(m.start() + c for c in _segment(word, vocabulary))
+    cuts.discard(0)
+    if not cuts:
+        return None
+    out, offsets, prev = [], [], 0
+    for cut in sorted(cuts):
+        out.append(lower[prev:cut])
+        offsets.extend(range(prev, cut))
+        out.append(" ")
+        offsets.append(cut)
+        prev = cut
+    out.append(lower[prev:])
+    offsets.extend(range(prev, len(lower)))
+    return "".join(out), offsets
+
+
+def _segment(word: str, vocabulary: frozenset[str]) -> list[int]:
+    """Inner cut positions when the whole word is two or more vocabulary words, else []."""
+    n = len(word)
+    best: list[list[int] | None] = [None] * (n + 1)
+    best[n] = []
+    for i in range(n - 3, -1, -1):
+        for j in range(n, i + 2, -1):  # longest piece first
+            rest = best[j]
+            if rest is not None and word[i:j] in vocabulary:
+                best[i] = [j, *rest] if j < n else []
+                break
+    cuts = best[0]
+    return [c for c in cuts if c < n] if cuts else []
+
+
 # An acronym in an ALL-CAPS title says nothing by its case: "4-SHEET ICE FACILITY" is a rink.
 # There a case-sensitive phrase counts only when the text also speaks of immigration.
 _CAPS_CONTEXT = 40  # characters each side of the hit that decide whether the title is in capitals
@@ -243,6 +339,7 @@ class _Pattern:
     weight: float
     stance: Stance
     label: str
+    refusable: bool
     any_set: frozenset[int]  # the same indexes as sets, for a quick "can it fire?"
     with_set: frozenset[int]
 
@@ -254,7 +351,6 @@ class _Rules:
     patterns: tuple[_Pattern, ...]
     triggers: frozenset[int]
     local_decoys: frozenset[int]
-    generic_decoys: frozenset[int]
     excludes: frozenset[int]
     fts_terms: tuple[str, ...]
 
@@ -268,8 +364,15 @@ class Matcher:
     def __init__(self, commitments: Sequence[Commitment]):
         spellings: dict[str, list[str]] = {}
         units_of: dict[str, tuple[str, ...]] = {}
+        gaps: dict[str, tuple[re.Pattern[str], list[str]]] = {}  # proximity phrases
 
         def key_of(phrase: str) -> str:
+            gap = _gap_phrase(phrase)
+            if gap is not None:
+                gaps.setdefault(gap[0], (gap[1], gap[2]))
+                for part in gap[2]:  # found by the main scan: the first one anchors the phrase,
+                    key_of(part)  # the longest one is its quick pre-check below
+                return gap[0]
             units = _units(phrase)
             if not units:
                 raise ValueError(f"empty phrase {phrase!r}")
@@ -295,7 +398,7 @@ class Matcher:
                 (c, pats, [key_of(d) for d in r.decoys], [key_of(x) for x in r.exclude_if_any])
             )
 
-        index = {key: i for i, key in enumerate(units_of)}
+        index = {key: i for i, key in enumerate([*units_of, *gaps])}
         self._phrases: list[_Phrase] = []
         for key, units in units_of.items():
             prefix = any(_is_prefix_spelling(s) for s in spellings[key])
@@ -303,6 +406,16 @@ class Matcher:
             # A prefix phrase takes the rest of its word, so terms and overlaps are whole words.
             end = r"\w*" if prefix and key[-1].isalpha() else _end_rx(key, prefix)
             self._phrases.append(_Phrase(key, re.compile(body + end)))
+        for key, (rx, _) in gaps.items():
+            self._phrases.append(_Phrase(key, rx))
+        # Each proximity phrase is tried only where its first words were found.
+        self._gaps = tuple(
+            (index[key], index[_key(_units(parts[0]))], rx) for key, (rx, parts) in gaps.items()
+        )
+        # Words of the rules, to pull glued words apart ("sanctuarycity" is two of them).
+        words = {w for key in units_of for w in re.findall(r"[a-z]{3,}", key)}
+        words.update(w for key in gaps for w in re.findall(r"[a-z]{3,}", key))
+        self._vocabulary = frozenset(words)
 
         # Every phrase on the trie path of a longer one, so one hit yields all phrases there.
         self._chains: dict[str, tuple[int, ...]] = {
@@ -310,6 +423,8 @@ class Matcher:
         }
 
         self._rules: list[_Rules] = []
+        # Decoys that hold none of their commitment's phrases, and so void nothing.
+        self.inert_decoys: dict[str, list[str]] = {}
         trigger_keys: set[str] = set()
         for c, pats, decoys, excludes in raw:
             patterns = []
@@ -317,7 +432,7 @@ class Matcher:
             for any_keys, with_keys, p in pats:
                 checks = tuple(
                     (index[k], re.compile("".join(_unit_rx(u) for u in _units(a)))
-                     if p.case_sensitive else None)
+                     if p.case_sensitive and k not in gaps else None)
                     for k, a in any_keys
                 )  # fmt: skip
                 label = p.note or ", ".join(p.any[:3]) + ("…" if len(p.any) > 3 else "")
@@ -329,22 +444,35 @@ class Matcher:
                         p.weight,
                         p.stance,
                         " ".join(label.split()),
+                        p.refusable,
                         frozenset(i for i, _ in checks),
                         frozenset(with_ids),
                     )
                 )
                 own.update(index[k] for k, _ in any_keys)
                 own.update(index[k] for k in with_keys)
-                trigger_keys.update(k for k, _ in any_keys)
-            local, generic = set(), set()
-            for d in decoys:
-                inside = any(self._phrases[i].is_in(d) for i in own)
-                (local if inside else generic).add(index[d])
+                trigger_keys.update(k for k, _ in any_keys if k not in gaps)
+                # A proximity trigger joins the quick pre-check by its longest word group
+                # (the rarest: "resettlement", not "pause"), so "not" or "hold" never make
+                # every text worth a closer look.
+                for k, _ in any_keys:
+                    if k in gaps:
+                        longest = max(gaps[k][1], key=lambda part: len(part.strip()))
+                        trigger_keys.add(_key(_units(longest)))
+            local, inert = set(), []
+            for d, spelled in zip(decoys, c.rules.decoys, strict=True):
+                if any(self._phrases[i].is_in(d) for i in own):
+                    local.add(index[d])
+                else:
+                    inert.append(spelled)
+            if inert:
+                self.inert_decoys[c.id] = inert
             terms: dict[str, str] = {}
             for p in c.rules.patterns:
                 for a in p.any:
-                    a = a.strip(" \t\r\n" + _DASHES)
-                    terms.setdefault(re.sub(r"\W+", " ", a.lower()).strip(), a)
+                    for part in gaps[key_of(a)][1] if key_of(a) in gaps else [a]:
+                        part = part.strip(" \t\r\n" + _DASHES)
+                        terms.setdefault(re.sub(r"\W+", " ", part.lower()).strip(), part)
             self._rules.append(
                 _Rules(
                     id=c.id,
@@ -352,7 +480,6 @@ class Matcher:
                     patterns=tuple(patterns),
                     triggers=frozenset(i for pat in patterns for i, _ in pat.any),
                     local_decoys=frozenset(local),
-                    generic_decoys=frozenset(generic),
                     excludes=frozenset(index[x] for x in excludes),
                     fts_terms=tuple(terms.values()),
                 )
@@ -414,6 +541,10 @@ class Matcher:
     def _scan(self, text: str) -> list[Occurrence]:
         """Every occurrence of every phrase, sorted by start ([] when no trigger is present)."""
         lower = _lower(text)
+        offsets = None
+        unglued = _unglue(text, lower, self._vocabulary)
+        if unglued is not None:
+            lower, offsets = unglued
         if not self._trigger_rx.search(lower):
             return []
         found: list[Occurrence] = []
@@ -426,6 +557,17 @@ class Matcher:
                 if hit:
                     found.append((i, start, hit.end()))
             pos = start + 1
+        if self._gaps:
+            heads: dict[int, list[int]] = {}
+            for i, start, _ in found:
+                heads.setdefault(i, []).append(start)
+            for i, head, rx in self._gaps:
+                for start in heads.get(head, ()):
+                    if m := rx.match(lower, start):
+                        found.append((i, start, m.end()))
+        if offsets is not None:  # back to the original text's offsets
+            found = [(i, offsets[s], offsets[e - 1] + 1) for i, s, e in found]
+        found.sort(key=lambda o: (o[1], o[2]))
         return found
 
     def _evaluate(
@@ -448,8 +590,6 @@ class Matcher:
             if rules.id in skip or rules.triggers.isdisjoint(present):
                 continue
             if check_excludes and not rules.excludes.isdisjoint(present):
-                continue
-            if not rules.generic_decoys.isdisjoint(present):
                 continue
             blocked = [sp for d in rules.local_decoys if d in spans for sp in spans[d]]
             if sense is None:
@@ -477,10 +617,14 @@ class Matcher:
             read = []
             for pat, hits, co in fired:
                 stance_of, negs = pat.stance, []
-                if pat.stance == "contrary":
+                if pat.stance == "contrary" and pat.refusable:
                     negs = _negations(lower, hits[0], [*co, *hits])
                     if len(negs) % 2:
                         stance_of = "supports"
+                elif pat.stance == "supports":
+                    negs = _unadopted(lower, hits[0], [*co, *hits])
+                    if negs:
+                        stance_of = "contrary"
                 read.append((pat, hits, co, stance_of, negs))
             supports = sum(p.weight for p, _, _, st, _ in read if st == "supports")
             contrary = sum(p.weight for p, _, _, st, _ in read if st == "contrary")
@@ -520,7 +664,8 @@ class Matcher:
                 why += f' with "{_flat(text[cs[0][0] : cs[0][1]])}"'
             line = f"{p.label} ({p.stance} {p.weight:g}: {why})"
             if read_as != p.stance:
-                line += f" read as {read_as}: refused by " + ", ".join(f'"{n}"' for n in negs)
+                how = "refused by" if read_as == "supports" else "the measure failed:"
+                line += f" read as {read_as}: {how} " + ", ".join(f'"{n}"' for n in negs)
             rules.append(line)
         if stance == "context":
             rules.append("stance unclear (supporting and contrary signs weigh alike): context")
@@ -565,7 +710,8 @@ _NEGATOR = re.compile(
     r"|prevent\w*|refrain\w*|prohibit\w*|ban|bans|banning"
     r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
     r"|withdraw\w*|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
-    r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring)(?!\w)"
+    r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
+    r"|without regard to|cannot|can not|unable to)(?!\w)"
 )
 # The same refusal written after the act: "... 287(g) agreement is hereby terminated".
 _NEGATED_AFTER = re.compile(
@@ -573,6 +719,41 @@ _NEGATED_AFTER = re.compile(
     r"(?:hereby\s+|also\s+)?(?P<neg>not\s+(?:permitted|allowed|authorized)|prohibited|terminated"
     r"|rescinded|repealed|ended|discontinued|banned|forbidden|cancel+ed)(?!\w)"
 )
+# A supporting measure the body declined: "NOT ADOPTED", "declined to adopt", "was voted down",
+# or the next sentence saying "the ordinance was not considered".
+# Only the words of a failed vote count here, never a bare "not" or "rejecting" ("rejecting the
+# policy of separating families" supports the promise), so a supporting rule reads as contrary
+# only when the record says the measure itself failed.
+_UNADOPTED_BEFORE = re.compile(
+    r"(?<!\w)(?:not adopted|not approved|not passed|declin\w* to (?:adopt|approve|pass|consider)"
+    r"|voted down|failed to (?:adopt|pass|approve))(?!\w)"
+)
+_UNADOPTED_AFTER = re.compile(
+    r"[^.;:!?]{0,80}?(?:[.;]\s+(?:[\w ,]{0,20}\s)?the (?:ordinance|resolution|measure|proposal)"
+    r"[^.;:!?]{0,40}?)?(?<!\w)(?:is|was|were|has been|had been)\s+"
+    r"(?P<neg>not adopted|not approved|not passed|not considered|voted down|defeated|tabled "
+    r"indefinitely)(?!\w)"
+)
+
+
+def _unadopted(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> list[str]:
+    """Words saying the measure around `hit` failed, in its clause or just after it."""
+    lo = max(0, hit[0] - _CLAUSE_BACK)
+    before = lower[lo : hit[0]]
+    cut = 0
+    for m in _CLAUSE_START.finditer(before):
+        cut = m.end()
+    found = [
+        m.group()
+        for m in _UNADOPTED_BEFORE.finditer(before, cut)
+        if not any(lo + m.start() < oe and os < lo + m.end() for os, oe in own)
+    ]
+    after = _UNADOPTED_AFTER.match(lower, hit[1])
+    if after:
+        found.append(" ".join(after.group("neg").split()))
+    return found
+
+
 # Where a clause starts: a sentence end that is not an abbreviation ("U.S. Immigration", "No. 5").
 _CLAUSE_START = re.compile(
     r"(?:(?<!u\.s)(?<!\bno)(?<!\bnos)(?<!\b[a-z])\.|[;!?])\s|\bwhereas\b|\bresolved\b"

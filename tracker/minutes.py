@@ -16,7 +16,17 @@ from rapidfuzz.utils import default_process
 
 from .agenda import MONTH, AgendaItem, PagedText, parse_date
 
-__all__ = ["OUTCOMES", "Link", "Minutes", "Vote", "link_outcomes", "parse_minutes"]
+__all__ = [
+    "OUTCOMES",
+    "Link",
+    "Minutes",
+    "MinutesRecord",
+    "Vote",
+    "link_outcomes",
+    "link_records",
+    "minutes_records",
+    "parse_minutes",
+]
 
 OUTCOMES = ("adopted", "failed", "tabled", "referred", "deferred", "withdrawn", "amended")
 
@@ -197,6 +207,11 @@ def _normalise(text: str) -> str:
 
 def parse_minutes(pages: list[str]) -> Minutes:
     """Parse the page texts of one set of minutes. Never raises on odd text: warnings instead."""
+    return _parse(pages)[0]
+
+
+def _parse(pages: list[str]) -> tuple[Minutes, PagedText, list[tuple[int, int, int, int]]]:
+    """The minutes, their joined text, and per vote (gap start, start, tally start, end)."""
     doc = PagedText.from_pages(pages, _is_running_line)
     warnings: list[str] = []
     head = doc.text[: m.start()] if (m := _PRESENT.search(doc.text)) else doc.text[:2000]
@@ -207,6 +222,7 @@ def parse_minutes(pages: list[str]) -> Minutes:
     if roll_end == 0:
         warnings.append("no roll call found")
     votes: list[Vote] = []
+    spans: list[tuple[int, int, int, int]] = []
     context_start = roll_end
     for start, end, tally in _passages(doc.text, roll_end, warnings):
         passage = doc.text[start : tally.start if tally else end]
@@ -214,10 +230,11 @@ def parse_minutes(pages: list[str]) -> Minutes:
             continue
         gap = doc.text[context_start:start]
         votes.append(_make_vote(doc, start, end, passage, gap, tally, votes))
+        spans.append((context_start, start, tally.start if tally else end, end))
         context_start = end
     if not votes:
         warnings.append("no votes found")
-    return Minutes(meeting_date, present, absent, votes, warnings)
+    return Minutes(meeting_date, present, absent, votes, warnings), doc, spans
 
 
 def _lines(text: str, start: int = 0) -> list[tuple[int, int, str, bool]]:
@@ -532,3 +549,186 @@ def _link_by_similarity(
             "similarity",
         )
         used.add(index)
+
+
+# --- per-matter records: the unit of evidence on the minutes' side -----------------------------
+
+# What opens a matter in the minutes: its item heading, its resolution or ordinance number, or
+# the clerk's "The following resolution was introduced" sentence.
+_INTRODUCED = re.compile(
+    r"^[ \t]*The\s+following\s+(?:resolutions?|ordinances?|matters?)\b[^.\n]*"
+    r"(?:\n[^.\n]*){0,2}?\bintroduced\b",
+    re.M | re.I,
+)
+_HEADING_LINE = re.compile(
+    r"[ \t]*(?:(?:CONSENT|ADDENDUM|P|\(ph\)|WITHDRAWN|DEFERRED)[ \t]*){0,3}"
+    r"(?:ITEM|Item\s+No\.)\s*\d{1,3}\b\.?[ \t]*"
+    r"|[ \t]*(?:RESOLUTION|ORDINANCE)\s+NO\.?\s*\d{1,4}-\d{2,4}\b.*"
+    r"|[ \t]*[A-Z0-9 ,.'\u2019()&/-]{8,}",  # a title in capitals ("AN ORDINANCE TO AMEND …")
+)
+_SENTENCE_IN_LINE = re.compile(r"\.(?=\s|$)")
+_ITEM_PAREN = re.compile(r"\(\s*Items?\s+(?:Nos?\.?\s*)?(?P<n>\d{1,3})\s*\)", re.I)
+RECORD_LINK_THRESHOLD = 80
+
+
+@dataclass(frozen=True)
+class MinutesRecord:
+    """One matter of the minutes, from what opens it (item heading, resolution number, "The
+    following resolution was introduced") to its vote; never a window across two matters."""
+
+    ordinal: int  # its place in the minutes, from 0
+    text: str  # the matter's text, running headers and the roll-call tally left out
+    page: int
+    vote_index: int  # the vote (Minutes.votes) that decided it
+    item_numbers: tuple[int, ...]  # agenda items it names itself ("ITEM 10.", "(Item No. 11)")
+    resolution_number: str | None
+    outcome: str
+    consent_block: bool
+
+
+def _openers(text: str, lo: int, hi: int) -> list[list[int]]:
+    """Starts of the matters opened within text[lo:hi], each a group of the headings that open
+    it together ("ITEM 10." + "ORDINANCE NO. 26-41" + its capitalised title)."""
+    marks = sorted(
+        {
+            m.start()
+            for rx in (_ITEM_HEADING, _RESOLUTION_NO, _INTRODUCED)
+            for m in rx.finditer(text, lo, hi)
+        }
+    )
+    groups: list[list[int]] = []
+    for mark in marks:
+        if groups and not _has_sentence(text[groups[-1][-1] : mark]):
+            groups[-1].append(mark)
+        else:
+            groups.append([mark])
+    return groups
+
+
+def _has_sentence(between: str) -> bool:
+    """Whether text between two headings holds a sentence of its own (a resolution's body)."""
+    for line in between.split("\n"):
+        if not line.strip() or _HEADING_LINE.fullmatch(line):
+            continue
+        if _SENTENCE_IN_LINE.search(line):
+            return True
+    return False
+
+
+def minutes_records(pages: list[str]) -> tuple[Minutes, list[MinutesRecord]]:
+    """The minutes parsed, and one record per matter the council acted on. A consent block
+    gives one record per resolution printed in it, each with the block's outcome. Pure."""
+    minutes, doc, spans = _parse(pages)
+    text = doc.text
+    records: list[MinutesRecord] = []
+
+    def add(lo: int, hi: int, vote_index: int, numbers, resolution, consent) -> None:
+        body = text[lo:hi].strip()
+        if not body:
+            return
+        lo += len(text[lo:hi]) - len(text[lo:hi].lstrip())
+        own = [int(m["n"]) for m in _ITEM_HEADING.finditer(body)]
+        own += [int(m["n"]) for m in _ITEM_PAREN.finditer(body)]
+        numbers = tuple(dict.fromkeys([*own, *numbers]))
+        if resolution is None and (m := _RESOLUTION_NO.search(body)):
+            resolution = m["no"] or m["no2"]
+        vote = minutes.votes[vote_index]
+        records.append(
+            MinutesRecord(
+                len(records),
+                body,
+                doc.page_at(lo),
+                vote_index,
+                numbers,
+                resolution,
+                vote.outcome,
+                consent,
+            )
+        )
+
+    for index, (vote, (gap_start, start, tally_start, _end)) in enumerate(
+        zip(minutes.votes, spans, strict=True)
+    ):
+        groups = _openers(text, gap_start, start)
+        if vote.consent_block:
+            # The block's motion ("moved their adoption") belongs to every matter in it; each
+            # matter's record is its own text, from its heading to the next one.
+            # The block's preamble ("The following resolutions … designated as Consent Agenda
+            # items were introduced") opens no matter of its own.
+            intro = {m.start() for m in _INTRODUCED.finditer(text, gap_start, start)}
+            heads = [next((at for at in g if at not in intro), None) for g in groups]
+            bounds = [at for at in heads if at is not None] + [start]
+            for lo, hi in zip(bounds, bounds[1:], strict=False):
+                add(lo, hi, index, (), None, True)
+            continue
+        # The last matter opened before the vote is the one voted on; an earlier opener with a
+        # sentence after it is another matter (or the same one's earlier motion).
+        lo = groups[-1][0] if groups else start
+        add(lo, tally_start, index, tuple(vote.item_numbers), vote.resolution_number, False)
+    return minutes, records
+
+
+def link_records(
+    items: list[AgendaItem], minutes: Minutes, records: list[MinutesRecord]
+) -> dict[int, tuple[int, float, str]]:
+    """Tie each record to an agenda item: record ordinal -> (item number, confidence, method).
+
+    By the item number the record prints, by the vote that outcome linking tied to the item,
+    by the resolution number printed under the item in the consent block, then by text
+    similarity among the items not linked yet. A record tied to none is its own matter (one
+    introduced at the meeting)."""
+    numbers = {item.number for item in items}
+    by_vote: dict[int, list[Link]] = {}
+    links = link_outcomes(items, minutes)
+    for link in links:
+        by_vote.setdefault(link.vote_index, []).append(link)
+    by_resolution = {link.resolution_number: link for link in links if link.resolution_number}
+    out: dict[int, tuple[int, float, str]] = {}
+    taken: set[int] = set()
+    for record in records:
+        own = [n for n in record.item_numbers if n in numbers]
+        if len(own) == 1 and not record.consent_block or (record.consent_block and own):
+            out[record.ordinal] = (own[0], 1.0, "item-number")
+        elif record.resolution_number in by_resolution:
+            link = by_resolution[record.resolution_number]
+            out[record.ordinal] = (link.item_number, link.confidence, "resolution-number")
+        elif not record.consent_block and len(by_vote.get(record.vote_index, [])) == 1:
+            link = by_vote[record.vote_index][0]
+            out[record.ordinal] = (link.item_number, link.confidence, link.method)
+    taken.update(n for n, _, _ in out.values())
+    _link_records_by_similarity(items, records, out, taken)
+    return out
+
+
+def _link_records_by_similarity(
+    items: list[AgendaItem],
+    records: list[MinutesRecord],
+    out: dict[int, tuple[int, float, str]],
+    taken: set[int],
+) -> None:
+    pool = [
+        (item, words)
+        for item in items
+        if item.number not in taken
+        and len((words := _content_words(_ITEM_NOTES.sub(" ", item.text))).split()) >= 4
+    ]
+    proposals: list[tuple[float, int, int]] = []
+    for record in records:
+        if record.ordinal in out:
+            continue
+        record_words = _content_words(record.text)
+        scored = sorted(
+            ((fuzz.token_set_ratio(words, record_words), item.number) for item, words in pool),
+            reverse=True,
+        )
+        if not scored or scored[0][0] < RECORD_LINK_THRESHOLD:
+            continue
+        if len(scored) > 1 and scored[0][0] - scored[1][0] < SIMILARITY_MARGIN:
+            continue  # routine items read alike: too close to call
+        proposals.append((scored[0][0], record.ordinal, scored[0][1]))
+    for score, ordinal, number in sorted(proposals, reverse=True):
+        if number in taken:
+            continue
+        confidence = 0.5 + 0.2 * (score - RECORD_LINK_THRESHOLD) / (100 - RECORD_LINK_THRESHOLD)
+        out[ordinal] = (number, round(confidence, 3), "similarity")
+        taken.add(number)

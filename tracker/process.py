@@ -21,7 +21,8 @@ from .archive import blob_path, latest_version
 from .config import Settings
 from .db import utcnow
 from .extract import extract
-from .runs import Run
+from .runs import Run, left_unfinished_since
+from .units import item_keys, record_keys
 from .vocab import READABLE, DocumentKind, RunKind
 
 logger = logging.getLogger(__name__)
@@ -36,10 +37,22 @@ def process_documents(
     progress: bool | None = None,
 ) -> Run:
     """Extract and parse documents (all of them, or those not yet parsed); record the run."""
+    # A run killed mid-way marked documents parsed but never applied their meetings' outcomes
+    # (that comes after the loop): this run applies them, or votes stay missing for good.
+    killed_since = left_unfinished_since(db, RunKind.PROCESS)
     run = Run(db, RunKind.PROCESS)
     where = "parsed_at is null" if only_pending else "1 = 1"
     docs = list(db.query(f"select * from documents where {where} order by id"))
     meetings: set[str] = set()
+    if killed_since:
+        meetings.update(
+            row["meeting_id"]
+            for row in db.query(
+                "select distinct meeting_id from documents "
+                "where parsed_at >= ? and meeting_id is not null",
+                [killed_since],
+            )
+        )
     show = sys.stderr.isatty() if progress is None else progress
     for doc in tqdm(docs, desc="processing", unit="doc", disable=not show):
         try:
@@ -89,12 +102,17 @@ def _mark(db: sqlite_utils.Database, document_id: int, status: str, error: str |
 def _store_items(db: sqlite_utils.Database, doc: dict, items: list) -> None:
     """Upsert items by (document, number), keeping ids; drop vanished unreferenced ones."""
     seen: set[int] = set()
+    kept = []
     for item in items:
         if item.number in seen:
             logger.warning("agenda %s: item %d appears twice; first kept", doc["url"], item.number)
             continue
         seen.add(item.number)
+        kept.append(item)
+    keys = item_keys(doc["meeting_id"] or f"document-{doc['id']}", [i.text for i in kept])
+    for item, key in zip(kept, keys, strict=True):
         row = {
+            "evidence_key": key,
             "meeting_id": doc["meeting_id"],
             "document_id": doc["id"],
             "number": item.number,
@@ -130,7 +148,8 @@ def _store_items(db: sqlite_utils.Database, doc: dict, items: list) -> None:
     ]
     for item_id in stale:
         if not db["evidence"].count_where("item_id = ?", [item_id]):
-            db.execute("update votes set item_id = null where item_id = ?", [item_id])
+            for table in ("votes", "minutes_records", "unassigned"):
+                db.execute(f"update {table} set item_id = null where item_id = ?", [item_id])
             db["items"].delete(item_id)
 
 
@@ -171,7 +190,7 @@ def apply_outcomes(db: sqlite_utils.Database, meeting_id: str) -> None:
             _hide_empty_short_clip(db, meeting_id, items)
         if not minutes_doc or minutes_doc["extract_status"] not in READABLE:
             return
-        minutes = minutes_mod.parse_minutes(_pages(db, minutes_doc["id"]))
+        minutes, records = minutes_mod.minutes_records(_pages(db, minutes_doc["id"]))
         db.execute("delete from votes where document_id = ?", [minutes_doc["id"]])
         vote_ids = []
         for vote in minutes.votes:
@@ -198,6 +217,7 @@ def apply_outcomes(db: sqlite_utils.Database, meeting_id: str) -> None:
                 )
                 .last_pk
             )
+        _store_records(db, meeting_id, minutes_doc["id"], minutes, records, items, by_number)
         if not items:
             return
         for link in minutes_mod.link_outcomes(items, minutes):
@@ -217,6 +237,39 @@ def apply_outcomes(db: sqlite_utils.Database, meeting_id: str) -> None:
                 db["votes"].update(
                     vote_ids[link.vote_index], {"item_id": item_id, "confidence": link.confidence}
                 )
+
+
+def _store_records(
+    db: sqlite_utils.Database,
+    meeting_id: str,
+    document_id: int,
+    minutes: minutes_mod.Minutes,
+    records: list[minutes_mod.MinutesRecord],
+    items: list[agenda_mod.AgendaItem],
+    by_number: dict[int, int],
+) -> None:
+    """Replace the minutes' per-matter records, each linked to its current agenda item."""
+    links = minutes_mod.link_records(items, minutes, records) if items else {}
+    keys = record_keys(meeting_id, [r.text for r in records])
+    db.execute("delete from minutes_records where document_id = ?", [document_id])
+    db["minutes_records"].insert_all(
+        {
+            "meeting_id": meeting_id,
+            "document_id": document_id,
+            "ordinal": record.ordinal,
+            "evidence_key": key,
+            "item_id": by_number.get(links[record.ordinal][0]) if record.ordinal in links else None,
+            "item_number": links[record.ordinal][0] if record.ordinal in links else None,
+            "link_method": links[record.ordinal][2] if record.ordinal in links else None,
+            "link_confidence": links[record.ordinal][1] if record.ordinal in links else None,
+            "resolution_number": record.resolution_number,
+            "outcome": record.outcome,
+            "consent_block": int(record.consent_block),
+            "page": record.page,
+            "text": record.text,
+        }
+        for record, key in zip(records, keys, strict=True)
+    )
 
 
 def _agenda_item(row: dict) -> agenda_mod.AgendaItem:

@@ -125,3 +125,18 @@ def last_run(
         )
     )
     return rows[0] if rows else None
+
+
+def left_unfinished_since(db: sqlite_utils.Database, kind: str) -> str | None:
+    """When the oldest run of a kind killed since the last one that finished began, or None:
+    what such a run did after that time, the next run of the kind must finish."""
+    rows = db.query(
+        """select * from scrape_runs
+           where kind = ? and finished_at is null
+             and started_at > coalesce(
+                 (select max(started_at) from scrape_runs
+                  where kind = ? and finished_at is not null), '')
+           order by started_at""",
+        [kind, kind],
+    )
+    return next((row["started_at"] for row in rows if state(row) == "interrupted"), None)

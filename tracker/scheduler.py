@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from .config import Settings
 from .db import open_db
@@ -25,6 +26,7 @@ from .vocab import Outcome
 logger = logging.getLogger(__name__)
 MISFIRE_GRACE = 6 * 3600  # a job late by a few hours (busy or sleeping machine) still runs
 SUCCESS = (Outcome.OK, Outcome.PARTIAL)
+ALERT_MINUTES = 10  # how often the outbox is retried and new status changes are mailed
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,37 @@ def run_job(settings: Settings, name: str, upcoming_only: bool) -> None:
         logger.exception("job %s crashed", name)
     finally:
         db.conn.close()
+    # Every scheduled scrape, the pre-meeting checks included, is followed by the alerts it
+    # found: an agenda found on Friday evening is mailed before Tuesday's vote.
+    send_alerts(settings)
+    # The static mirror follows the record after every scheduled scrape (TRACKER_STATIC_DIR).
+    rebuild_mirror(settings)
+
+
+def send_alerts(settings: Settings) -> None:
+    """Queue and send due email alerts (tracker.alerts); never lets an error out."""
+    if not settings.smtp_url:
+        return
+    from .alerts import run
+
+    try:
+        run(settings)
+    except ScrapeLocked as exc:
+        logger.info("alerts skipped: %s", exc)
+    except Exception:
+        logger.exception("alerts crashed")
+
+
+def rebuild_mirror(settings: Settings) -> None:
+    """Rebuild the static mirror (TRACKER_STATIC_DIR) from the record as it now stands."""
+    if not settings.static_dir:
+        return
+    from .web.mirror import build_and_report
+
+    try:
+        build_and_report(settings, settings.static_dir)
+    except Exception:  # a failed mirror must not stop the scheduler; the old mirror stays
+        logger.exception("static mirror %s: build failed", settings.static_dir)
 
 
 def build(settings: Settings, blocking: bool = False):
@@ -127,6 +160,14 @@ def build(settings: Settings, blocking: bool = False):
             args=[settings, job.name, job.upcoming_only],
             id=f"{job.name}-{i}",
             name=f"{job.name} ({job.cron})",
+        )
+    if settings.smtp_url:  # status changes made on the desk, and retries of the outbox
+        scheduler.add_job(
+            send_alerts,
+            IntervalTrigger(minutes=ALERT_MINUTES),
+            args=[settings],
+            id="alerts",
+            name=f"alerts (every {ALERT_MINUTES} minutes)",
         )
     return scheduler
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from .db import CURRENT_DOCUMENT
+from .db import CURRENT_DOCUMENT_KNOWN
 from .errors import SearchTimeout
 
 OPEN, CLOSE = "\x02", "\x03"  # snippet() sentinels, replaced by <mark> after escaping
@@ -28,7 +28,7 @@ select 'item' as kind, i.id, m.id as meeting_id, m.date, m.title as meeting_titl
 from items_fts join items i on i.rowid = items_fts.rowid
 join documents d on d.id = i.document_id
 join meetings m on m.id = i.meeting_id
-where items_fts match :q and m.hidden = 0 and {CURRENT_DOCUMENT}
+where items_fts match :q and m.hidden = 0 and {CURRENT_DOCUMENT_KNOWN}
   and (:from is null or m.date >= :from) and (:to is null or m.date <= :to)
   and (:commitment is null or exists(
        select 1 from evidence e where e.item_id = i.id and e.commitment_id = :commitment
@@ -40,7 +40,7 @@ select 'page', p.id, m.id, coalesce(m.date, d.date), coalesce(m.title, d.title),
 from pages_fts join pages p on p.rowid = pages_fts.rowid
 join documents d on d.id = p.document_id
 left join meetings m on m.id = d.meeting_id
-where pages_fts match :q and coalesce(m.hidden, 0) = 0 and {CURRENT_DOCUMENT}
+where pages_fts match :q and coalesce(m.hidden, 0) = 0 and {CURRENT_DOCUMENT_KNOWN}
   -- an agenda page is left out when one of its items is already a result
   and not exists(select 1 from items i2 where i2.document_id = p.document_id
        and i2.page = p.page and i2.id in (select rowid from items_fts where items_fts match :q))

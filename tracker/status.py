@@ -1,7 +1,8 @@
 """Status of each commitment, derived from the append-only log of status events and evidence.
 
 Nothing here edits or deletes an event: a correction is a newer event. The status on any date
-is the latest event effective on or before it; "stalled" is derived from dates, never stored.
+is the latest event effective on or before it; "stalled" is derived from dates, never stored,
+and only for a promise that moved and then stopped.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Standing:
     as_of: date
     event: dict | None  # the status event it rests on (None: nothing recorded yet)
     last_action: date  # latest recorded action (or the date of the promise)
+    moved: bool  # anything recorded beyond "not started": an event or for/against evidence
     stalled: bool
     reason: str | None
     note: str | None
@@ -56,7 +58,26 @@ def known_by(day: date, tz: tzinfo) -> str:
 # Rows the record held by a cutoff: curated history counts from its own dates (it is the
 # baseline entered before the tracker ran); everything else from when it was recorded.
 KNOWN_EVENT = "(curated_key is not null or :known is null or recorded_at < :known)"
-KNOWN_EVIDENCE = "(kind = 'curated' or :known is null or reviewed_at < :known)"
+
+
+def accepted_by(alias: str = "evidence") -> str:
+    """SQL: the evidence row `alias` stood accepted at the cutoff :known (None: now).
+
+    A review can be reversed later (accepted, then rejected): a past day's page shows the
+    decision in force at the end of that day, read from the audit log, so that its permalink
+    keeps saying what it said. Rows with no review logged by then count from `reviewed_at`,
+    and evidence an editor added by hand was accepted when it was added."""
+    a = alias
+    return f"""(
+      ((:known is null or {a}.kind = 'curated') and {a}.review_state = 'accepted')
+      or (:known is not null and {a}.kind != 'curated' and coalesce(
+            (select l.action from audit_log l where l.target = 'evidence:' || {a}.id
+               and l.action like 'review:%' and l.at < :known
+             order by l.at desc, l.id desc limit 1),
+            case when {a}.reviewed_at < :known then 'review:' || {a}.review_state
+                 when {a}.kind = 'manual' and {a}.created_at < :known then 'review:accepted'
+            end
+          ) = 'review:accepted'))"""
 
 
 def events(
@@ -91,9 +112,8 @@ def last_action(
                    where commitment_id = :id and effective_date <= :as_of and {KNOWN_EVENT}
                  union all
                  select date as d from evidence
-                   where commitment_id = :id and review_state = 'accepted'
+                   where commitment_id = :id and {accepted_by()}
                      and stance in ('supports', 'contrary') and date <= :as_of
-                     and {KNOWN_EVIDENCE}
                )""",
             {"id": commitment["id"], "as_of": as_of.isoformat(), "known": known},
         )
@@ -101,6 +121,25 @@ def last_action(
     found = row["d"]
     made_on = date.fromisoformat(commitment["made_on"])
     return max(date.fromisoformat(found), made_on) if found else made_on
+
+
+def has_moved(
+    db: sqlite_utils.Database, commitment_id: str, as_of: date, known: str | None = None
+) -> bool:
+    """Whether anything beyond "not started" was ever recorded: a status event that is not an
+    editor's "not started", or accepted evidence for or against the promise."""
+    row = next(
+        db.query(
+            f"""select exists(select 1 from status_events
+                   where commitment_id = :id and effective_date <= :as_of
+                     and status != 'not-started' and {KNOWN_EVENT})
+                 or exists(select 1 from evidence
+                   where commitment_id = :id and {accepted_by()}
+                     and stance in ('supports', 'contrary') and date <= :as_of) as moved""",
+            {"id": commitment_id, "as_of": as_of.isoformat(), "known": known},
+        )
+    )
+    return bool(row["moved"])
 
 
 def standing(
@@ -116,8 +155,11 @@ def standing(
     status = current["status"] if current else Status.NOT_STARTED
     since = date.fromisoformat(current["effective_date"] if current else commitment["made_on"])
     acted = last_action(db, commitment, as_of, known)
+    moved = has_moved(db, commitment["id"], as_of, known)
     stalled = False
-    if status in (Status.NOT_STARTED, Status.IN_PROGRESS):
+    # Stalled is for a promise that moved and then stopped: one on which nothing was ever
+    # done is "not started" however old it is (its page says since when nothing happened).
+    if status == Status.IN_PROGRESS or (status == Status.NOT_STARTED and moved):
         stall_date = add_years(acted, STALL_MONTHS // 12)
         if stall_date <= as_of:
             status, since, stalled = Status.STALLED, stall_date, True
@@ -128,6 +170,7 @@ def standing(
         as_of=as_of,
         event=current,
         last_action=acted,
+        moved=moved,
         stalled=stalled,
         reason=current["reason"] if current else None,
         note=current["note"] if current else None,

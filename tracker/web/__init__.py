@@ -13,7 +13,21 @@ from ..catalog import sync
 from ..config import Settings
 from ..db import open_db
 from ..i18n import TRANSLATIONS_DIR, LanguagePrefix, compile_catalogs, url_in
-from . import about, audit, desk, filters, ops, public, records
+from . import (
+    about,
+    alerts,
+    api,
+    audit,
+    data,
+    desk,
+    desk_evidence,
+    feeds,
+    filters,
+    ops,
+    public,
+    records,
+    tips,
+)
 from .caching import PageCache, page_query
 from .database import close_db
 
@@ -56,8 +70,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(records.bp)
     app.register_blueprint(about.bp)
     app.register_blueprint(audit.bp)
-    CSRFProtect(app)  # every POST, desk and public forms alike, needs the session's token
+    app.register_blueprint(api.bp)
+    app.register_blueprint(data.bp)
+    feeds.init_app(app)
+    csrf = CSRFProtect(app)  # every POST, desk and public forms alike, needs the session's token
+    alerts.init_app(app, csrf)  # but the one-click unsubscribe, which carries its own token
     desk.init_app(app)
+    tips.init_app(app)  # readers' tips: the public form and the desk's page for them
+    app.register_blueprint(desk_evidence.bp)  # manual evidence, the stance always asked
 
     @app.context_processor
     def _freshness() -> dict:

@@ -17,6 +17,8 @@ ACTION_LABELS = {
     "review:accepted": lazy_gettext("Accepted evidence"),
     "review:rejected": lazy_gettext("Rejected a candidate"),
     "evidence:add": lazy_gettext("Added evidence"),
+    "unassigned:attached": lazy_gettext("Attached an unassigned item to a promise"),
+    "unassigned:dismissed": lazy_gettext("Dismissed an unassigned item"),
     "status:publish": lazy_gettext("Published a status"),
     "status:propose": lazy_gettext("Proposed a status"),
     "status:approve": lazy_gettext("Approved a proposed status"),

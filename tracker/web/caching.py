@@ -56,21 +56,34 @@ KNOWN_ARGS: dict[str, dict[str, Callable[[str], str | None]]] = {
     "public.overview": {"as_of": _day},
     "public.commitment": {"as_of": _day},
     "public.commitment_as_of": {},
-    "records.meetings": {"year": _year, "hidden": lambda v: "1" if v == "1" else None},
-    "records.meeting": {},
+    "records.meetings": {
+        "year": _year,
+        "hidden": lambda v: "1" if v == "1" else None,
+        "as_of": _day,
+    },
+    "records.meeting": {"as_of": _day},
     "records.document": {"evidence": _evidence},
     "about.methodology": {},
     "about.corrections": {},
     "about.sources": {},
+    "feeds.status_feed": {},
+    "feeds.evidence_feed": {},
+    "feeds.agenda_feed": {},
+    "feeds.commitment_feed": {},
+    "feeds.calendar_all": {},
+    "feeds.calendar_commitment": {},
+    "data.downloads": {},
 }
 CACHEABLE = set(KNOWN_ARGS)
 MAX_ENTRIES = 4096  # besides the byte limit: many tiny pages cost their keys and tuples too
 ENTRY_OVERHEAD = 400  # bytes of Python objects around each entry's key and body
 CHECK_SECONDS = 1.0  # how stale a page may be after a write (0 in tests)
 SECURITY_HEADERS = {
-    # No inline script or style anywhere: templates and SVG use classes only.
+    # No inline script or style anywhere: templates and SVG use classes only. No plug-ins,
+    # and forms post only here: an injected <form> cannot send a tip or a password elsewhere.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'",
+    "style-src 'self'; script-src 'self'; object-src 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }

@@ -26,12 +26,13 @@ from flask_babel import lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from .. import desk as desk_mod
-from .. import desk_db
+from .. import desk_db, topics
 from .. import evidence as evidence_mod
 from ..errors import DeskError, StatusError
 from ..vocab import EDITOR_STATUSES, Reason, ReviewState, Stance
 from .args import strict_int
 from .database import get_db, settings
+from .problems import problem
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 login_manager = LoginManager()
@@ -89,6 +90,12 @@ def init_app(app) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=s.https,
     )
+    if s.trusted_proxies:
+        # Behind a reverse proxy every request comes from the proxy: without this, the
+        # per-address limits (sign-ins, tips) would be one limit shared by everyone.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=s.trusted_proxies)  # type: ignore[method-assign]
     login_manager.init_app(app)
     app.teardown_appcontext(_close)
     app.register_blueprint(bp)
@@ -231,7 +238,7 @@ def review(evidence_id: int):
             )
         db.conn.commit()
     except StatusError as exc:
-        flash(str(exc), "problem")
+        flash(problem(exc), "problem")
     else:
         flash(lazy_gettext("Saved."), "done")
     return redirect(url_for("desk.queue", **_filters(form)))
@@ -253,7 +260,7 @@ def reject_many():
         count = desk_mod.reject_many(db, ids, who=current_user.display_name, note=note)
         db.conn.commit()
     except StatusError as exc:
-        flash(str(exc), "problem")
+        flash(problem(exc), "problem")
     else:
         flash(lazy_gettext("%(n)s rejected.", n=count), "done")
     return redirect(url_for("desk.queue"))
@@ -294,7 +301,7 @@ def status():
                 desk_mod.publish_status(db, settings().tz, **args)
             db.conn.commit()
         except StatusError as exc:
-            flash(str(exc), "problem")
+            flash(problem(exc), "problem")
         else:
             flash(
                 lazy_gettext("Proposed: another editor must approve it.")
@@ -322,7 +329,7 @@ def approve(proposal_id: int):
         desk_mod.approve_proposal(db, settings().tz, proposal_id, who=current_user.display_name)
         db.conn.commit()
     except StatusError as exc:
-        flash(str(exc), "problem")
+        flash(problem(exc), "problem")
     else:
         flash(lazy_gettext("Published."), "done")
     return redirect(url_for("desk.status"))
@@ -342,10 +349,53 @@ def retract(event_id: int):
         )
         db.conn.commit()
     except StatusError as exc:
-        flash(str(exc), "problem")
+        flash(problem(exc), "problem")
     else:
         flash(lazy_gettext("Retracted: the correction is on record."), "done")
     return redirect(url_for("desk.status"))
+
+
+# --- the unassigned queue: items about immigration no promise's rules claim ------------------
+
+
+@bp.get("/unassigned")
+@editor_required
+def unassigned():
+    rows, total = topics.queue(get_db())
+    return render_template(
+        "desk/unassigned.html",
+        rows=rows,
+        total=total,
+        commitments=desk_mod.commitment_choices(get_db()),
+    )
+
+
+@bp.post("/unassigned/<int:unassigned_id>")
+@editor_required
+def decide_unassigned(unassigned_id: int):
+    form = request.form
+    db = _write_db()
+    note = form.get("note", "").strip()
+    try:
+        if form.get("decision") == "attach":
+            topics.attach(
+                db,
+                unassigned_id,
+                form.get("commitment", ""),
+                form.get("stance", ""),
+                current_user.display_name,
+                note,
+            )
+        elif form.get("decision") == "dismiss":
+            topics.dismiss(db, unassigned_id, current_user.display_name, note)
+        else:
+            abort(400, "decision: attach or dismiss")
+        db.conn.commit()
+    except StatusError as exc:
+        flash(str(exc), "problem")
+    else:
+        flash(lazy_gettext("Saved."), "done")
+    return redirect(url_for("desk.unassigned"))
 
 
 # --- accounts (admins) ----------------------------------------------------------------------

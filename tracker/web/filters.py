@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from babel.dates import format_skeleton
+from babel.dates import format_skeleton, format_time
 from flask import Flask, request
 from flask_babel import format_date, get_locale, gettext, lazy_gettext
 
@@ -17,7 +17,7 @@ from ..i18n import (
     in_language,
     spanish_quotes,
 )
-from .database import settings
+from .database import absolute_url, settings
 
 STATUS_LABELS = {
     "not-started": lazy_gettext("Not started"),
@@ -47,7 +47,9 @@ MADE_BY_LABELS = {
 }
 STAGE_LABELS = {
     "on-agenda": lazy_gettext("On the agenda"),
+    "first-reading": lazy_gettext("First reading, no vote"),
     "heard": lazy_gettext("Heard; outcome not yet known"),
+    "day-passed": lazy_gettext("Meeting day passed; outcome not yet known"),
     "meeting-cancelled": lazy_gettext("Meeting cancelled"),
     "adopted": lazy_gettext("Adopted"),
     "failed": lazy_gettext("Failed"),
@@ -84,15 +86,12 @@ def localized(row: dict, field: str) -> str:
 
 
 def meeting_place(meeting: dict) -> str | None:
-    """Where the meeting is held, when the records say so: the jurisdiction file's place for
-    meetings of the body whose place it gives (its own council), none for committees."""
-    if "virtual" in meeting["title"].lower():
-        return gettext("Virtual meeting: the agenda says how to take part")
-    cfg = settings()
-    src = cfg.place.source(meeting.get("source_id") or "")
-    if src is not None and meeting["body"] == src.options.get("body"):
-        return local(cfg.place.meeting_place)
-    return None
+    """Where the meeting is held, when the records say so (tracker.activity.meeting_place)."""
+    from ..activity import meeting_place as place_of
+
+    lang = request.environ.get("tracker.lang", "en")
+    virtual = gettext("Virtual meeting: the agenda says how to take part")
+    return place_of(meeting, settings().place, lang, virtual)
 
 
 def local(text) -> str:
@@ -123,11 +122,33 @@ def after_colon(label) -> str:
     return text
 
 
+# What an unreviewed candidate is called on public pages: the matcher's suggestion, not a finding.
+SUGGESTION_LABEL = lazy_gettext("may be related — not yet checked")
+
+
+def evidence_label(ev: dict) -> str:
+    """The heading of a piece of evidence in the page's language, built from what it points
+    to ("Item 39" and the meeting's name, itself in the page's language), never stored in
+    English (tracker/i18n.py builds it)."""
+    return evidence_title(ev)
+
+
+def local_time(value: str | None) -> str:
+    """A meeting's '09:30' as the reader's language writes it ("9:30 AM", "9:30"): the
+    source's own local time, never converted, written the same way on every page."""
+    try:
+        return format_time(time.fromisoformat(value or ""), "short", locale=get_locale())
+    except ValueError:
+        return value or ""
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["after_colon"] = after_colon
     app.jinja_env.globals.update(
         localized=localized,
+        evidence_label=evidence_label,
+        SUGGESTION_LABEL=SUGGESTION_LABEL,
         STATUS_LABELS=STATUS_LABELS,
         STATUS_SYMBOLS=STATUS_SYMBOLS,
         STANCE_LABELS=STANCE_LABELS,
@@ -136,6 +157,8 @@ def register(app: Flask) -> None:
         STAGE_LABELS=STAGE_LABELS,
         EXTRACT_LABELS=EXTRACT_LABELS,
         meeting_place=meeting_place,
+        local_time=local_time,
+        absolute_url=absolute_url,
         local=local,
         gettext=gettext,
         council_name=council_name,

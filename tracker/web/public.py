@@ -5,29 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext
 
 from .. import commitments
 from .. import status as status_mod
 from ..meetings import recent_changes, upcoming
+from .args import parse_as_of
 from .database import absolute_url, get_db, known_by, local_today
-from .filters import meeting_place
+from .filters import local, meeting_place
 
 bp = Blueprint("public", __name__)
-
-
-def parse_as_of(raw: str | None) -> date | None:
-    """A ?as_of=YYYY-MM-DD date, or None; a bad date or a future one is a 400 with a reason."""
-    if not raw:
-        return None
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        abort(400, gettext("The date %(raw)s is not a date like 2019-06-01.", raw=raw))
-    if value > local_today():
-        abort(400, gettext("The date %(raw)s is in the future.", raw=raw))
-    return value
 
 
 @bp.get("/")
@@ -79,8 +67,9 @@ def _commitment_page(commitment_id: str, as_of: date | None):
     standing = status_mod.standing(db, row, as_of or local_today(), known)
     day = standing.as_of.isoformat()
     history = status_mod.events(db, commitment_id, as_of, known)
-    evidence = commitments.accepted_evidence(db, commitment_id, as_of, known)
-    unreviewed = [] if as_of else commitments.suggestions(db, commitment_id)
+    today = as_of or local_today()
+    evidence = commitments.accepted_evidence(db, commitment_id, as_of, known, today)
+    unreviewed = [] if as_of else commitments.suggestions(db, commitment_id, today)
     by_id = {ev["id"]: ev for ev in evidence}
     for event in history:
         event["evidence"] = [by_id[i] for i in event["evidence_ids"] if i in by_id]
@@ -103,13 +92,72 @@ def localized_title(row: dict) -> str:
     return row["title_es"] if request.environ.get("tracker.lang") == "es" else row["title_en"]
 
 
+# Chicago's headline style (CMOS 17, 8.159): these stay lower case inside a title.
+_MINOR_WORDS = frozenset(
+    """a an the and but for or nor as to of in on at by with about above across after against
+    along among around before behind below beneath beside between beyond despite during except
+    from inside into like near off onto over per since through throughout toward towards under
+    until upon via within without vs""".split()
+)
+_PREFIXES = frozenset("anti co non post pre pro re self semi sub".split())
+
+
+def headline_case(title: str) -> str:
+    """A title in Chicago's headline style: "Don't Ask about Immigration Status; Don't Share
+    Private Data with ICE". Words already capitalised (ICE, ID) are left as they are."""
+    words = title.split(" ")
+
+    def cap(word: str) -> str:
+        return word[:1].upper() + word[1:] if word[:1].islower() else word
+
+    out = []
+    for i, word in enumerate(words):
+        edge = i == 0 or i == len(words) - 1 or out[-1].endswith((":", "?", "!"))
+        parts = word.split("-")
+        done = []
+        for j, part in enumerate(parts):
+            bare = part.strip("\"'“”‘’(),;:.!?").lower()
+            first = j == 0
+            if first and (edge or bare not in _MINOR_WORDS):
+                done.append(cap(part))
+            elif not first and (parts[0].lower() in _PREFIXES or bare in _MINOR_WORDS):
+                done.append(part)  # "Anti-immigrant", "Stop-and-Frisk"
+            elif first:
+                done.append(part)
+            else:
+                done.append(cap(part))
+        out.append("-".join(done))
+    return " ".join(out)
+
+
+def group_author(name: str) -> str:
+    """The site as the group author: an organisation's name, capitalised as a proper name."""
+    return headline_case(name) if request.environ.get("tracker.lang") != "es" else name
+
+
 def citations(title: str, day: date, permalink: str) -> dict[str, str]:
-    """APA and Chicago citations of a commitment page as it stood on `day`."""
-    site = gettext("Birmingham sanctuary promise tracker")
+    """APA 7 and Chicago 17 citations of a commitment page as it stood on `day`.
+
+    The page has no publication date, it changes as the record does: both styles then give
+    the date the content was seen, the snapshot's day, as retrieval (APA: "n.d." and
+    "Retrieved …, from") or access date (Chicago: "Accessed …"); the permalink fixes it.
+    APA keeps the title's sentence case, Chicago puts it in headline style (English only:
+    Spanish titles keep sentence case)."""
     spanish = request.environ.get("tracker.lang") == "es"
-    pattern = "d 'de' MMMM" if spanish else "MMMM d"
-    apa_date = f"{day.year}, {format_date(day, pattern)}"
-    return {
-        "apa": f"{site}. ({apa_date}). {title}. {permalink}",
-        "chicago": f"\u201c{title}.\u201d {site}. {format_date(day, 'long')}. {permalink}.",
+    common = {
+        "author": group_author(local_site_name()),
+        "day": format_date(day, "long"),
+        "url": permalink,
     }
+    # The styles' own words ("n.d.", "Retrieved", "Accessed") in the page's language.
+    apa = gettext("%(author)s. (n.d.). %(title)s. Retrieved %(day)s, from %(url)s")
+    chicago = gettext("%(author)s. \u201c%(title)s.\u201d Accessed %(day)s. %(url)s.")
+    return {
+        "apa": apa % {**common, "title": title},
+        "chicago": chicago % {**common, "title": title if spanish else headline_case(title)},
+    }
+
+
+def local_site_name() -> str:
+    """The jurisdiction's site name in the page's language."""
+    return local(current_app.config["SETTINGS"].place.site_name)

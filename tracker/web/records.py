@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date, time
+from datetime import date
 from itertools import groupby
 
-from babel.dates import format_time
 from flask import (
     Blueprint,
     abort,
@@ -18,7 +17,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import format_number, get_locale, gettext, lazy_gettext
+from flask_babel import format_number, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from .. import documents as documents_mod
@@ -27,7 +26,7 @@ from ..archive import blob_path
 from ..catalog import commitment_titles
 from ..documents import documents_with_sha, evidence_passage
 from ..errors import SearchTimeout
-from ..evidence import stage
+from ..evidence import agenda_only, stage
 from ..meetings import (
     current_items,
     current_votes,
@@ -46,8 +45,8 @@ from ..search import (
 )
 from ..search import search as run_search
 from ..vocab import READABLE
-from .args import int_arg
-from .database import get_db
+from .args import int_arg, parse_as_of
+from .database import get_db, known_by, local_today
 from .filters import meeting_place
 
 bp = Blueprint("records", __name__)
@@ -63,6 +62,8 @@ MEETING_STATUS_LABELS = {
     "tentative": lazy_gettext("Tentative"),
     "confirmed": lazy_gettext("Confirmed"),
     "passed": lazy_gettext("Held"),
+    # The day is over but the source has not marked it held (or cancelled) yet.
+    "past": lazy_gettext("Past; not yet marked as held"),
     "cancelled": lazy_gettext("Cancelled"),
 }
 KIND_LABELS = {
@@ -81,7 +82,7 @@ FLAG_LABELS = {
     "deferred": lazy_gettext("Deferred"),
 }
 REVIEW_LABELS = {
-    "candidate": lazy_gettext("Unreviewed"),
+    "candidate": lazy_gettext("may be related — not yet checked"),
     "accepted": lazy_gettext("Accepted"),
 }
 
@@ -94,16 +95,7 @@ def _labels() -> dict:
         "FLAG_LABELS": FLAG_LABELS,
         "REVIEW_LABELS": REVIEW_LABELS,
         "format_number": format_number,
-        "local_time": local_time,
     }
-
-
-def local_time(value: str | None) -> str:
-    """'09:30' as the reader's language writes a time ("9:30 AM", "9:30")."""
-    try:
-        return format_time(time.fromisoformat(value or ""), "short", locale=get_locale())
-    except ValueError:
-        return value or ""
 
 
 # --- meetings -------------------------------------------------------------------------------
@@ -115,7 +107,15 @@ def meetings():
     number = int_arg("year", low=1000, high=9999)
     year = str(number) if number else None
     show_hidden = request.args.get("hidden") == "1"
-    rows = list_meetings(db, year=year, hidden=show_hidden)
+    as_of = parse_as_of(request.args.get("as_of"))
+    rows = list_meetings(db, year=year, hidden=show_hidden, known=known_by(as_of))
+    today = local_today()
+    for row in rows:
+        row["status"] = (
+            meetings_mod.status_on(row, as_of, bool(row["has_agenda"]))
+            if as_of
+            else meetings_mod.shown_status(row, today)
+        )
     hidden_count = meetings_mod.hidden_count(db, year)
     years = meetings_mod.years(db)
     return render_template(
@@ -125,6 +125,7 @@ def meetings():
         years=years,
         show_hidden=show_hidden,
         hidden_count=hidden_count,
+        as_of=as_of,
     )
 
 
@@ -134,24 +135,41 @@ def meeting(meeting_id: str):
     row = meetings_mod.get(db, meeting_id)
     if row is None:
         abort(404)
-    items = current_items(db, meeting_id)
-    matches = matches_by_item(db, [i["id"] for i in items])
-    votes = current_votes(db, meeting_id)
+    as_of = parse_as_of(request.args.get("as_of"))
+    known = known_by(as_of)
+    if known and not (row["first_seen"] or "") < known:
+        abort(404)  # the tracker did not know of this meeting yet on that day
+    today = as_of or local_today()
+    row["minutes_read"] = meetings_mod.minutes_read(db, meeting_id, known)
+    items = current_items(db, meeting_id, known)
+    matches = matches_by_item(db, [i["id"] for i in items], known)
+    sources = meetings_mod.outcome_sources(db, [i["id"] for i in items], known)
+    votes = current_votes(db, meeting_id, known)
+    documents = meeting_documents(db, meeting_id, known)
     item_ids = set()
     for item in items:
         item_ids.add(item["id"])
-        item["stage"] = stage(item, row)
+        if known and not row["minutes_read"]:
+            item.update(agenda_only(item))  # the minutes came later: the agenda's word only
+        item["stage"] = stage(item, row, today)
+        item["outcome_source"] = sources.get(item["id"])
         item["flags"] = [flag for flag in FLAG_LABELS if item.get(flag)]
         item["matches"] = matches.get(item["id"], [])
         item["votes"] = [v for v in votes if v["item_id"] == item["id"]]
+    row["status"] = (
+        meetings_mod.status_on(row, as_of, any(d["kind"] == "agenda" for d in documents))
+        if as_of
+        else meetings_mod.shown_status(row, today)
+    )
     return render_template(
         "meeting.html",
         m=row,
         place=meeting_place(row),
-        documents=meeting_documents(db, meeting_id),
-        press_releases=meetings_mod.press_releases_on(db, row["date"]),
+        documents=documents,
+        press_releases=[] if as_of else meetings_mod.press_releases_on(db, row["date"]),
         items=items,
         other_votes=[v for v in votes if v["item_id"] not in item_ids],
+        as_of=as_of,
     )
 
 
@@ -234,9 +252,11 @@ def search():
     if commitment not in {c["id"] for c in commitments}:
         commitment = None
     page = int_arg("page", low=1) or 1
+    as_of = parse_as_of(args.get("as_of"))
     found, state, status = SearchResult(page=page), "", 200
     if q:
         params = {
+            "known": known_by(as_of),
             "q": q,
             "from": day_from,
             "to": day_to,
@@ -279,6 +299,7 @@ def search():
             page=page,
             pages=pages,
             first=(page - 1) * PER_PAGE + 1,
+            as_of=as_of,
             prev_url=page_url(page - 1) if page > 1 else None,
             next_url=page_url(page + 1) if page < pages else None,
         ),

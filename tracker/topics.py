@@ -1,0 +1,227 @@
+"""The unassigned queue: items that speak of immigration but that no commitment's rules claim.
+
+Nothing relevant is silently dropped: when the matcher proposes no commitment for an item (or a
+minutes record) that speaks of immigration, refugees, deportation, TPS, DACA or sanctuary, it
+waits here, at a low confidence, for an editor to attach it to a promise or dismiss it.
+`match_all` (tracker.evidence) is the one writer of open rows; `attach` and `dismiss` decide them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import sqlite_utils
+
+from .db import utcnow
+from .errors import StatusError
+from .vocab import EvidenceKind, ReviewState, Stance
+
+CONFIDENCE = 0.2  # a topic word alone is a weak sign: shown to editors as such
+OPEN, ATTACHED, DISMISSED = "open", "attached", "dismissed"
+
+# Word prefixes and acronyms a text about immigrants uses; acronyms only in capitals, so "tps"
+# in a URL or "Daca" in a name are not read as the programmes.
+_TOPIC = re.compile(
+    r"\b(?:immigra\w*|emigra\w*|refugee\w*|deport\w*|asylum|asylee\w*|undocumented"
+    r"|sanctuary|temporary\s+protected\s+status|deferred\s+action\s+for\s+childhood\s+arrivals"
+    r"|non-?citizens?|migrants?)\b"
+    r"|\b(?-i:TPS|DACA|ICE)\b",
+    re.I,
+)
+# "Sanctuary" as a name (a church, a street, a wildlife refuge) is not the policy; "ICE" is an
+# ICE rink or facility only with the immigration sense elsewhere.
+_NAMES = re.compile(
+    r"\bsanctuary\s+(?:of\s+\w+\s+)?(?:baptist|church|ministr\w*|cove|apartments?|road|rd\b"
+    r"|street|st\b|lane|drive|park|wildlife|bird|animal|chapel|fellowship|temple)"
+    r"|\b(?:bird|wildlife|animal|nature|horse|pet|dog|cat)\s+sanctuary"
+    r"|\b(?:the\s+)?(?:church|choir|worship)\s+sanctuary",
+    re.I,
+)
+_ICE_ONLY = "ice"
+# Substrings one of which every topic word holds: a cheap test before the regex (most items
+# of a council's agenda speak of none of this).
+_CHEAP = (
+    "migra",
+    "refugee",
+    "deport",
+    "asyl",
+    "undocumented",
+    "sanctuary",
+    "temporary protected",
+    "deferred action",
+    "citizen",
+)
+_CHEAP_CASED = ("TPS", "DACA", "ICE")
+
+
+def terms(text: str) -> list[str]:
+    """The immigration words in `text` (empty when it does not speak of immigration)."""
+    if not text:
+        return []
+    lower = text.lower()
+    if not any(w in lower for w in _CHEAP) and not any(w in text for w in _CHEAP_CASED):
+        return []
+    if not _TOPIC.search(text):
+        return []
+    names = [m.span() for m in _NAMES.finditer(text)]
+    found: list[str] = []
+    for m in _TOPIC.finditer(text):
+        if any(s <= m.start() < e for s, e in names):
+            continue
+        word = " ".join(m.group().split())
+        if word.lower() not in (f.lower() for f in found):
+            found.append(word)
+    # ICE alone (in capitals: a title "ICE SKATING RINK") is not a topic.
+    if [w.lower() for w in found] == [_ICE_ONLY]:
+        return []
+    return found
+
+
+def sync(db: sqlite_utils.Database, proposed: dict[str, dict], now: str) -> tuple[int, int]:
+    """Store this match's unassigned units (key -> row): new ones opened, open ones refreshed,
+    open ones no longer unassigned removed; an editor's decision is never touched.
+    Returns (new, dropped). The caller holds the write transaction."""
+    existing = {r["evidence_key"]: r for r in db.query("select * from unassigned")}
+    new = dropped = 0
+    for key, row in proposed.items():
+        old = existing.get(key)
+        if old is None:
+            db["unassigned"].insert({**row, "state": OPEN, "created_at": now, "updated_at": now})
+            new += 1
+        elif old["state"] == OPEN:
+            db["unassigned"].update(old["id"], {**row, "updated_at": now})
+    for key, old in existing.items():
+        if key not in proposed and old["state"] == OPEN:
+            db.execute("delete from unassigned where id = ? and state = 'open'", [old["id"]])
+            dropped += 1
+    return new, dropped
+
+
+def queue(
+    db: sqlite_utils.Database, *, state: str | None = OPEN, limit: int = 50, offset: int = 0
+) -> tuple[list[dict], int]:
+    """Unassigned units, newest meeting first (a page of them, and how many in all)."""
+    where = ":state is null or state = :state"
+    total = db.execute(
+        f"select count(*) from unassigned where {where}", {"state": state}
+    ).fetchone()[0]
+    rows = list(
+        db.query(
+            f"""select * from unassigned where {where}
+                order by date desc, item_number, id limit :limit offset :offset""",
+            {"state": state, "limit": limit, "offset": offset},
+        )
+    )
+    for row in rows:
+        row["terms"] = json.loads(row["terms"] or "[]")
+    return rows, total
+
+
+def get(db: sqlite_utils.Database, unassigned_id: int) -> dict:
+    rows = list(db.query("select * from unassigned where id = ?", [unassigned_id]))
+    if not rows:
+        raise StatusError(f"no unassigned item with id {unassigned_id}")
+    return rows[0]
+
+
+def attach(
+    db: sqlite_utils.Database,
+    unassigned_id: int,
+    commitment_id: str,
+    stance: str,
+    who: str,
+    note: str,
+) -> int:
+    """An editor's decision that an unassigned item is evidence for a promise: it becomes
+    accepted evidence of that commitment (same unit key, so re-matching keeps it). Returns the
+    evidence id."""
+    row = get(db, unassigned_id)
+    if row["state"] != OPEN:
+        raise StatusError(f"unassigned item {unassigned_id} was already {row['state']}")
+    if not db["commitments"].count_where("id = ?", [commitment_id]):
+        raise StatusError(f"no commitment with id {commitment_id!r}")
+    if stance not in tuple(Stance):
+        raise StatusError(f"stance {stance!r} unknown (one of: {', '.join(Stance)})")
+    if not note.strip():
+        raise StatusError("attaching an item needs a note that says why")
+    now = utcnow()
+    clash = list(
+        db.query(
+            "select id from evidence where commitment_id = ? and match_key = ?",
+            [commitment_id, row["evidence_key"]],
+        )
+    )
+    if clash:
+        raise StatusError(f"evidence {clash[0]['id']} already holds this item for {commitment_id}")
+    with db.atomic():
+        evidence_id = (
+            db["evidence"]
+            .insert(
+                {
+                    "commitment_id": commitment_id,
+                    "kind": EvidenceKind.MATCH,
+                    "match_key": row["evidence_key"],
+                    "stance": stance,
+                    "review_state": ReviewState.ACCEPTED,
+                    "score": 0,
+                    "confidence": row["confidence"],
+                    "date": row["date"],
+                    "title": row["title"],
+                    "snippet": row["snippet"],
+                    "why": json.dumps({"terms": json.loads(row["terms"] or "[]"), "rules": []}),
+                    "source_url": row["source_url"],
+                    "item_id": row["item_id"],
+                    "document_id": row["document_id"],
+                    "document_sha256": row["document_sha256"],
+                    "page": row["page"],
+                    "unit_kind": row["unit_kind"],
+                    "meeting_id": row["meeting_id"],
+                    "item_number": row["item_number"],
+                    "minutes_snippet": row["minutes_snippet"],
+                    "minutes_page": row["minutes_page"],
+                    "reviewer": who,
+                    "review_note": note,
+                    "reviewed_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            .last_pk
+        )
+        _decide(db, row, ATTACHED, who, note, now, evidence_id)
+    return evidence_id
+
+
+def dismiss(db: sqlite_utils.Database, unassigned_id: int, who: str, note: str) -> None:
+    """An editor's decision that an unassigned item bears on no promise."""
+    row = get(db, unassigned_id)
+    if row["state"] != OPEN:
+        raise StatusError(f"unassigned item {unassigned_id} was already {row['state']}")
+    if not note.strip():
+        raise StatusError("dismissing an item needs a note that says why")
+    with db.atomic():
+        _decide(db, row, DISMISSED, who, note, utcnow(), None)
+
+
+def _decide(db, row: dict, state: str, who: str, note: str, now: str, evidence_id) -> None:
+    db["unassigned"].update(
+        row["id"],
+        {
+            "state": state,
+            "evidence_id": evidence_id,
+            "decided_by": who,
+            "decided_at": now,
+            "note": note,
+            "updated_at": now,
+        },
+    )
+    db["audit_log"].insert(
+        {
+            "at": now,
+            "who": who,
+            "action": f"unassigned:{state}",
+            "target": f"evidence:{evidence_id}" if evidence_id else f"unassigned:{row['id']}",
+            "detail": json.dumps({"note": note, "key": row["evidence_key"]}),
+        }
+    )
