@@ -27,14 +27,21 @@ ENGLISH = {
     "work", "session", "note", "kept", "stalled", "broken", "vote", "votes", "ayes", "nays",
 }  # fmt: skip
 # Names that stay English in any language, and text quoted as it was written.
-PROPER_NAMES = ("The Birmingham Times", "Adelante Alabama Worker Center", "Welcoming America")
+PROPER_NAMES = (
+    "The Birmingham Times",
+    "Adelante Alabama Worker Center",
+    "Welcoming America",
+    "CC BY",  # the licence's own name
+)
 QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d|\u00ab[^\u00bb]*\u00bb')
 WORD = re.compile(r"[A-Za-zÀ-ÿ']+(?:-[A-Za-zÀ-ÿ']+)*")
 
 
 def get(url: str) -> tuple[str, str]:
     with urllib.request.urlopen(url) as response:  # noqa: S310 (127.0.0.1 only)
-        return response.headers.get("content-type", ""), response.read().decode()
+        kind = response.headers.get("content-type", "")
+        body = response.read()  # downloads (the database, bundles) are not pages: not decoded
+        return kind, body.decode() if "html" in kind else ""
 
 
 def spanish_pages(base: str, limit: int = 60) -> dict[str, str]:
@@ -69,7 +76,12 @@ def unmarked_english(html: str) -> list[str]:
     for tag in soup.select("[lang]:not(html)"):
         if tag["lang"].startswith("en"):
             tag.decompose()
-    text = re.sub(r"\S*https?://\S+|/es/\S+|\S*[_=]\S*", " ", soup.get_text(" "))
+    # URLs, paths, code-like words (as_of=) and file names (meetings.csv) are not prose
+    text = re.sub(
+        r"\S*https?://\S+|/es/\S+|\S*[_=]\S*|\S+\.(?:csv|json|db|zip|ics|xml)\b",
+        " ",
+        soup.get_text(" "),
+    )
     text = QUOTED.sub(" ", text)
     for name in PROPER_NAMES:
         text = text.replace(name, " ")
