@@ -66,7 +66,8 @@ def live(tmp_path_factory):
         site.add_meeting(m)
     settings = Settings(
         data_dir=data,
-        jurisdiction_file=birmingham_at(data.parent / "place", site.base_url),
+        # a folder of its own: tests/test_browser_i18n.py builds this tracker in the same session
+        jurisdiction_file=birmingham_at(tmp_path_factory.mktemp("place"), site.base_url),
         request_delay=0,
         secret_key="browser-tests",
         scheduler=False,

@@ -13,6 +13,7 @@ from flask_babel import (
     format_time,
     format_timedelta,
     lazy_gettext,
+    lazy_pgettext,
 )
 
 from .. import status as status_mod
@@ -50,7 +51,7 @@ JOB_LABELS = {
 OUTCOME_LABELS = {
     "ok": lazy_gettext("Succeeded"),
     "partial": lazy_gettext("Succeeded with errors"),
-    "failed": lazy_gettext("Failed"),
+    "failed": lazy_pgettext("run outcome", "Failed"),  # a vote "failed" is another word
     "running": lazy_gettext("Running"),
     "interrupted": lazy_gettext("Interrupted"),
 }

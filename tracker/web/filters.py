@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from babel.dates import format_time
+from babel.dates import format_skeleton, format_time
 from flask import Flask, request
 from flask_babel import format_date, get_locale, gettext, lazy_gettext
 
+from ..i18n import (
+    byline,
+    council_name,
+    english,
+    evidence_title,
+    health_text,
+    in_language,
+    spanish_quotes,
+)
 from .database import absolute_url, settings
 
 STATUS_LABELS = {
@@ -72,7 +81,7 @@ def localized(row: dict, field: str) -> str:
     lang = request.environ.get("tracker.lang", "en")
     for key in (f"{field}_{lang}", field, f"{field}_en"):
         if row.get(key):
-            return row[key]
+            return spanish_quotes(row[key]) if key == f"{field}_es" else row[key]
     return ""
 
 
@@ -87,7 +96,7 @@ def meeting_place(meeting: dict) -> str | None:
 
 def local(text) -> str:
     """A jurisdiction text (en/es) in the page's language."""
-    return text.es if get_locale().language == "es" else text.en
+    return spanish_quotes(text.es) if get_locale().language == "es" else text.en
 
 
 def long_date(value: date | str | None, precision: str = "day") -> str:
@@ -100,9 +109,17 @@ def long_date(value: date | str | None, precision: str = "day") -> str:
         value = value.astimezone(settings().tz).date()
     if precision == "year":
         return str(value.year)
-    if precision == "month":
-        return format_date(value, "MMMM y")
+    if precision == "month":  # "May 2025", "mayo de 2025": each language's own pattern
+        return format_skeleton("yMMMM", value, locale=get_locale())
     return format_date(value, "long")
+
+
+def after_colon(label) -> str:
+    """A label that follows a colon: Spanish writes it in lower case ("Motivo: una acción")."""
+    text = str(label)
+    if get_locale().language == "es" and text[:1].isupper() and not text[1:2].isupper():
+        return text[:1].lower() + text[1:]
+    return text
 
 
 # What an unreviewed candidate is called on public pages: the matcher's suggestion, not a finding.
@@ -111,16 +128,9 @@ SUGGESTION_LABEL = lazy_gettext("may be related — not yet checked")
 
 def evidence_label(ev: dict) -> str:
     """The heading of a piece of evidence in the page's language, built from what it points
-    to ("Item 39, Regular City Council Meeting", "Minutes p. 9, …"), never stored in English."""
-    kind = ev.get("unit_kind")
-    title = ev.get("title") or ""
-    if kind == "item" and ev.get("item_number") is not None:
-        return gettext("Item %(n)s, %(title)s", n=ev["item_number"], title=title)
-    if kind == "minutes":
-        return gettext("Minutes p. %(n)s, %(title)s", n=ev.get("page") or "?", title=title)
-    if kind == "press":
-        return gettext("Press release, %(title)s", title=title)
-    return localized(ev, "title") or (ev.get("snippet") or "")[:80]
+    to ("Item 39" and the meeting's name, itself in the page's language), never stored in
+    English (tracker/i18n.py builds it)."""
+    return evidence_title(ev)
 
 
 def local_time(value: str | None) -> str:
@@ -134,6 +144,7 @@ def local_time(value: str | None) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["after_colon"] = after_colon
     app.jinja_env.globals.update(
         localized=localized,
         evidence_label=evidence_label,
@@ -150,4 +161,10 @@ def register(app: Flask) -> None:
         absolute_url=absolute_url,
         local=local,
         gettext=gettext,
+        council_name=council_name,
+        byline=byline,
+        in_language=in_language,
+        evidence_title=evidence_title,
+        english=english,
+        health_text=health_text,
     )
