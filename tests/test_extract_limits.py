@@ -66,7 +66,9 @@ def test_deflate_bomb_fails_at_the_memory_limit_and_the_parent_survives(bomb):
     assert result == Extraction("broken", [], "extraction exceeded 300 MB memory limit", "pdf")
     # In process, this file took PDFium past 7 GB; the parent must not grow with it.
     assert _parent_peak_mb() - before < 50
-    assert extract_mod._WORKER.last_peak_rss <= 300 << 20
+    # A killed child's peak comes from wait4, whose ru_maxrss on Linux keeps the size the child
+    # had when forked from us (it survives exec): in a long test run that is our own size.
+    assert extract_mod._WORKER.last_peak_rss <= max(300, before + 50) * (1 << 20)
 
 
 def test_deflate_bomb_under_the_default_limits(bomb):

@@ -12,6 +12,7 @@ from tests.granicus_site import ITEMS, agenda_pdf
 from tests.places import COMMITMENTS_FILE
 from tracker.db import open_db
 from tracker.evidence import match_all
+from tracker.i18n import spanish_quotes
 from tracker.scrape import scrape
 from tracker.web import create_app
 
@@ -60,7 +61,8 @@ def test_the_calendar_has_the_next_meeting_with_its_item_place_and_how_to_speak(
 def test_the_spanish_calendar_is_in_spanish(web, cfg):
     (event,) = events(web, "/es/calendar.ics")
     text = str(event["description"])
-    assert cfg.place.how_to_speak.es in text and "Cómo hablar" in text
+    # in the one quotation style of Spanish pages (“…”), whatever the data file wrote
+    assert spanish_quotes(cfg.place.how_to_speak.es) in text and "Cómo hablar" in text
     assert "19 de mayo de 2026" in str(event["summary"])
     assert str(event["url"]).endswith(f"/es/meetings/{MEETING}")
 

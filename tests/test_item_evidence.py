@@ -212,10 +212,10 @@ def test_public_pages_show_candidates_apart_and_never_as_findings(cfg, matched):
     text = suggested.get_text(" ")
     assert "may be related — not yet checked" in text
     assert "Against the promise" not in text and "For the promise" not in text
-    assert cards[0].h4.get_text(strip=True) == "Item 8, Regular City Council Meeting"
+    assert cards[0].h3.get_text(strip=True) == "Item 8, Regular City Council Meeting"
     spanish = BeautifulSoup(client.get("/es/commitments/municipal-id").data, "lxml")
     card = spanish.select_one("section.unreviewed article.evidence")
-    assert card.h4.get_text(strip=True) == "Punto 8, Regular City Council Meeting"
+    assert card.h3.get_text(strip=True) == "Punto 8, Sesión ordinaria del Concejo Municipal"
     assert "posiblemente relacionado — aún sin revisar" in card.get_text(" ")
     assert "En contra de la promesa" not in card.get_text(" ")
 
