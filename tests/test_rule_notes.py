@@ -4,12 +4,14 @@ and a translation is never a rule change (the rule history stays one version).""
 import copy
 from datetime import UTC, datetime
 
+import pytest
 import time_machine
 import yaml
 from bs4 import BeautifulSoup
 
 from tests.places import COMMITMENTS_FILE, CURATED_FILE
 from tracker.catalog import load_commitments, rules_sha256, sync
+from tracker.errors import CatalogError
 
 ORIGINAL = yaml.safe_load(COMMITMENTS_FILE.read_text(encoding="utf-8"))
 
@@ -44,7 +46,6 @@ def test_every_rule_note_in_the_catalogue_has_a_spanish_text():
     # A Spanish text is a translation, not the English copied over, and quotes in one style.
     assert [p.note for p in notes if p.note_es == p.note] == []
     assert [p.note_es for p in notes if '"' in p.note_es] == []
-    assert [p.note_es for p in patterns if p.note_es and not p.note] == []
 
 
 def test_a_spanish_note_is_not_a_rule_change(tmp_path):
@@ -112,3 +113,13 @@ def test_a_note_without_spanish_is_shown_marked_as_english(client, db, tmp_path)
     assert untranslated.get_text() == municipal["rules"]["patterns"][0]["note"]
     assert "(en inglés)" in text(cells[0])
     assert "(en inglés)" not in text(cells[1])
+
+
+def test_a_spanish_note_without_its_english_note_is_named(tmp_path):
+    data = copy.deepcopy(ORIGINAL)
+    del data["commitments"][3]["rules"]["patterns"][1]["note"]
+    with pytest.raises(CatalogError) as info:
+        load_commitments(write(tmp_path, data))
+    message = str(info.value)
+    assert "\n" not in message and "(id welcoming-integration)" in message
+    assert "rules.patterns.1" in message and "give the note in English too" in message

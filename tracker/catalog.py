@@ -18,6 +18,7 @@ from pydantic import (
     HttpUrl,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from .db import utcnow
@@ -85,6 +86,12 @@ class Pattern(Strict):
     # nothing, so it stays out of the fingerprint (see TRANSLATIONS) and never starts a new
     # rule version for every promise.
     note_es: str | None = None
+
+    @model_validator(mode="after")
+    def _translates_a_note(self) -> Pattern:
+        if self.note_es and not self.note:
+            raise ValueError("note_es is the Spanish of note: give the note in English too")
+        return self
 
 
 class Rules(Strict):
