@@ -18,6 +18,7 @@ from pydantic import (
     HttpUrl,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from .db import utcnow
@@ -81,6 +82,16 @@ class Pattern(Strict):
     # before it is part of the act, not a refusal of it, so it never turns it into support.
     refusable: bool = True
     note: str | None = None
+    # The note in Spanish, for /es/methodology. Not part of the rules: a translation matches
+    # nothing, so it stays out of the fingerprint (see TRANSLATIONS) and never starts a new
+    # rule version for every promise.
+    note_es: str | None = None
+
+    @model_validator(mode="after")
+    def _translates_a_note(self) -> Pattern:
+        if self.note_es and not self.note:
+            raise ValueError("note_es is the Spanish of note: give the note in English too")
+        return self
 
 
 class Rules(Strict):
@@ -237,9 +248,21 @@ def load_curated(path: Path, commitment_ids: Iterable[str]) -> CuratedFile:
     return curated
 
 
+# Pattern fields that translate a rule rather than change it. Dropped (key and all) before
+# hashing, so a rule set hashes as it did before the field existed: a database whose rule
+# versions were first seen without them keeps its history.
+TRANSLATIONS = ("note_es",)
+
+
 def rules_fingerprint(rules: dict) -> str:
     """A fingerprint of matching rules (as stored JSON), to tell when they changed."""
-    return hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()
+    what_matches = dict(rules)
+    if "patterns" in rules:
+        what_matches["patterns"] = [
+            {k: v for k, v in pattern.items() if k not in TRANSLATIONS}
+            for pattern in rules["patterns"]
+        ]
+    return hashlib.sha256(json.dumps(what_matches, sort_keys=True).encode()).hexdigest()
 
 
 def rules_sha256(c: Commitment) -> str:
