@@ -322,3 +322,23 @@ def test_session_hours_are_bounded(tmp_path):
     assert Settings.from_env({**env, "TRACKER_SESSION_HOURS": "2"}).session_hours == 2
     with pytest.raises(ConfigError, match="TRACKER_SESSION_HOURS"):
         Settings.from_env({**env, "TRACKER_SESSION_HOURS": "0"})
+
+
+def test_the_queue_never_says_on_the_agenda_for_a_meeting_whose_day_has_passed(scraped):
+    from tracker import desk as desk_mod
+
+    row = next(
+        scraped.query(
+            """select e.item_id, i.meeting_id from evidence e join items i on i.id = e.item_id
+               where e.review_state = 'candidate' limit 1"""
+        )
+    )
+    with scraped.conn:  # the source still lists it as upcoming, a week after its day
+        scraped.execute(
+            "update meetings set status = 'confirmed', date = ? where id = ?",
+            [(date.today() - timedelta(days=7)).isoformat(), row["meeting_id"]],
+        )
+        scraped.execute("update items set outcome = null where id = ?", [row["item_id"]])
+    rows, _ = desk_mod.queue(scraped, meeting_id=row["meeting_id"], day=date.today())
+    outcomes = {r["outcome"][0] for r in rows if r["item_id"] == row["item_id"]}
+    assert outcomes == {"day-passed"}

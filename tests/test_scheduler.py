@@ -180,6 +180,28 @@ def test_backup_writes_a_consistent_copy_and_an_archive_manifest(
         == db.execute("select count(distinct sha256) from documents").fetchone()[0]
     )
     assert all(f["path"].replace("/", "") == f["sha256"] for f in manifest["files"])
+    assert not list((tmp_path / "bk").glob("desk-*.db"))  # no desk yet: nothing to copy
+
+
+def test_backup_copies_the_desk_and_the_alerts_databases_too(cfg, runner, monkeypatch, tmp_path):
+    import sqlite3
+
+    from tracker import desk_db
+    from tracker.subscribers import connect as alerts_connect
+
+    open_db(cfg.db_path).conn.close()
+    conn = desk_db.connect(cfg.desk_db_path)
+    desk_db.add_user(conn, "ana", "a long enough passphrase", role="editor", display_name="Ana")
+    conn.close()
+    alerts_connect(cfg.alerts_db_path).close()
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(cfg.data_dir))
+    result = runner.invoke(main, ["backup", str(tmp_path / "bk")])
+    assert result.exit_code == 0, result.output
+    (desk_copy,) = (tmp_path / "bk").glob("desk-*.db")
+    users = sqlite3.connect(desk_copy).execute("select name from users").fetchall()
+    assert users == [("ana",)]
+    assert list((tmp_path / "bk").glob("alerts-*.db"))
+    assert "not for publishing" in result.output
 
 
 def test_settings_turn_the_scheduler_off():

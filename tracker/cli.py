@@ -188,12 +188,15 @@ def schedule() -> None:
 @main.command()
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 def backup(out_dir: Path) -> None:
-    """Write a consistent copy of the database and a manifest of the archive to OUT_DIR."""
+    """Write consistent copies of the databases (the desk's and the alerts' too) and a manifest
+    of the archive to OUT_DIR."""
     from .backup import backup as do_backup
 
     open_database().conn.close()
     result = do_backup(settings(), out_dir)
     click.echo(f"database: {result['database']}")
+    for path in result["private"]:
+        click.echo(f"not for publishing: {path}")
     click.echo(
         f"archive manifest: {result['manifest']} ({result['files']} files, {result['bytes']} bytes)"
     )

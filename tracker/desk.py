@@ -33,9 +33,11 @@ def queue(
     commitment_id: str | None = None,
     meeting_id: str | None = None,
     stance: str | None = None,
+    day: date | None = None,
 ) -> tuple[list[dict], int]:
     """Pending candidates, best first (evidence.review_queue), narrowed by meeting and stance,
-    each with its meeting and agenda item (for the outcome); and how many are pending in all."""
+    each with its meeting and agenda item (for the outcome as of `day`: a meeting whose day has
+    passed is not "on the agenda", whatever the source still says); and how many are pending."""
     rows, total = review_queue(db, commitment_id=commitment_id, limit=QUEUE_LIMIT)
     doc_ids = sorted({r["document_id"] for r in rows if r.get("document_id")})
     meetings: dict[int, str | None] = {}
@@ -59,17 +61,17 @@ def queue(
             row["why_parsed"] = json.loads(row.get("why") or "{}")
         except ValueError:
             row["why_parsed"] = {}
-        row["outcome"] = _outcome(db, row)
+        row["outcome"] = _outcome(db, row, day)
         out.append(row)
     return out, total
 
 
-def _outcome(db: sqlite_utils.Database, row: dict) -> tuple[str, bool] | None:
+def _outcome(db: sqlite_utils.Database, row: dict, day: date | None) -> tuple[str, bool] | None:
     if not row.get("item_id") or not row.get("meeting_id"):
         return None
     items = list(db.query("select * from items where id = ?", [row["item_id"]]))
     meetings = list(db.query("select * from meetings where id = ?", [row["meeting_id"]]))
-    return evidence_mod.stage(items[0] if items else None, meetings[0] if meetings else None)
+    return evidence_mod.stage(items[0] if items else None, meetings[0] if meetings else None, day)
 
 
 def queue_meetings(db: sqlite_utils.Database) -> list[dict]:

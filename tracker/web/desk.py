@@ -31,7 +31,7 @@ from .. import evidence as evidence_mod
 from ..errors import DeskError, StatusError
 from ..vocab import EDITOR_STATUSES, Reason, ReviewState, Stance
 from .args import strict_int
-from .database import get_db, settings
+from .database import get_db, local_today, settings
 from .problems import problem
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -187,7 +187,7 @@ def queue():
         stance = None
     try:
         rows, total = desk_mod.queue(
-            db, commitment_id=commitment, meeting_id=meeting, stance=stance
+            db, commitment_id=commitment, meeting_id=meeting, stance=stance, day=local_today()
         )
     except StatusError:
         abort(404)
