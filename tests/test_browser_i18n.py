@@ -182,7 +182,7 @@ def test_form_controls_show_focus(live, browser):  # noqa: F811
 def test_phone_overview_shows_statuses_first_and_a_readable_chart(live, browser):  # noqa: F811
     page = browser.new_page(viewport=PHONE)
     page.goto(live["base"] + "/es/")
-    first = page.locator("table.commitments tbody tr").first.locator(".status")
+    first = page.locator(".status-list .status").first
     box = first.bounding_box()
     assert box and box["y"] + box["height"] <= PHONE["height"]
     promises = page.locator("#promises-heading").bounding_box()["y"]
@@ -224,3 +224,34 @@ def test_unreviewed_activity_is_folded_and_opens_without_javascript(live, browse
     page.locator(".vote-box summary").first.click()
     assert votes.is_visible()
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["", "/es"])
+def test_a_phone_sees_every_promise_status_in_its_first_screen(live, browser, lang):  # noqa: F811
+    """Issue 14: an activist opening the overview on a 390x844 phone reads all 15 statuses
+    without scrolling; each line links to its promise. A desktop keeps the full table."""
+    page = browser.new_page(viewport=PHONE)
+    page.goto(live["base"] + lang + "/")
+    badges = page.locator(".status-list .status")
+    assert badges.count() == 15
+    below = []
+    for i in range(badges.count()):
+        badge = badges.nth(i)
+        box = badge.bounding_box()
+        if not badge.is_visible() or not box or box["y"] + box["height"] > PHONE["height"]:
+            below.append(i)
+    assert below == []
+    assert page.evaluate("window.scrollY") == 0
+    links = page.locator(".status-list a")
+    table_links = page.locator("table.commitments tbody th a")
+    assert [a.get_attribute("href") for a in links.all()] == [
+        a.get_attribute("href") for a in table_links.all()
+    ]
+    page.close()
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(live["base"] + lang + "/")
+    assert not page.locator(".status-list").is_visible()
+    assert page.locator("table.commitments thead").is_visible()
+    assert page.locator("table.commitments tbody .status").first.is_visible()
+    assert page.locator("table.commitments tbody tr").count() == 15
+    page.close()
