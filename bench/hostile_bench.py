@@ -30,7 +30,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -166,56 +165,7 @@ def bench_extract(args) -> None:
 # --- the real server ----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(data_dir: Path, **env_extra: str):
-    """`python run.py` (waitress, 8 threads, no scheduler) on data_dir; yields (port, pid)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "TRACKER_DATA_DIR": str(data_dir),
-        "TRACKER_PORT": str(port),
-        "TRACKER_SCHEDULER": "off",
-        **env_extra,
-    }
-    server = subprocess.Popen(
-        [sys.executable, "run.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                get(port, "/", 2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield port, server.pid
-    finally:
-        server.terminate()
-        server.wait()
-
-
-def get(port: int, path: str, timeout: float = 30) -> tuple[int, float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    started = time.perf_counter()
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        return response.status, time.perf_counter() - started
-    finally:
-        conn.close()
+from web_bench import get, serving  # noqa: E402  (the same server start as web_bench)
 
 
 def rss_mb(pid: int) -> float:

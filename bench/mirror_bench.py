@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from scrape_bench import build_meetings, quiet  # noqa: E402
-from web_bench import free_port, load  # noqa: E402
+from web_bench import free_port, load, serving  # noqa: E402
 
 NGINX = "/usr/sbin/nginx"
 URLS = {"overview": "/", "commitment page": "/commitments/language-access"}
@@ -162,32 +162,19 @@ def main() -> None:
             f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
             + (f", {len(report.failed)} failed" if report.failed else "")
         )
-        nginx_port, live_port = free_port(), free_port()
+        nginx_port = free_port()
         conf = nginx_config(tmp, site, nginx_port)
         nginx = subprocess.Popen(
             [NGINX, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "error.log")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        env = {
-            **os.environ,
-            "TRACKER_DATA_DIR": str(data),
-            "TRACKER_PORT": str(live_port),
-            "TRACKER_SCHEDULER": "off",
-        }
-        live = subprocess.Popen(
-            [sys.executable, "run.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
             wait_for(nginx_port)
-            wait_for(live_port)
-            print(f"{args.clients} clients, {args.seconds:.0f} s per URL")
-            mirror = measure(nginx_port, args.clients, args.seconds)
-            served = measure(live_port, args.clients, args.seconds)
+            with serving(data) as (live_port, _pid):
+                print(f"{args.clients} clients, {args.seconds:.0f} s per URL")
+                mirror = measure(nginx_port, args.clients, args.seconds)
+                served = measure(live_port, args.clients, args.seconds)
             for name in URLS:
                 (m_rps, m50, m99), (l_rps, l50, l99) = mirror[name], served[name]
                 print(
@@ -197,12 +184,11 @@ def main() -> None:
                     f"p99 {l99 / m99:5.2f}x lower"
                 )
         finally:
-            for proc in (live, nginx):
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            nginx.terminate()
+            try:
+                nginx.wait(10)
+            except subprocess.TimeoutExpired:
+                nginx.kill()
             shutil.rmtree(site, ignore_errors=True)
 
 

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,53 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def serving(data_dir: Path, **env_extra: str):
+    """`python run.py` (waitress, 8 threads, no scheduler) on data_dir; yields (port, pid)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "TRACKER_DATA_DIR": str(data_dir),
+        "TRACKER_PORT": str(port),
+        "TRACKER_SCHEDULER": "off",
+        **env_extra,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "run.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                get(port, "/", 2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit(f"python run.py does not answer on port {port}")
+        yield port, server.pid
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def get(port: int, path: str, timeout: float = 30) -> tuple[int, float]:
+    """One GET: its status and how long it took, in seconds."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    started = time.perf_counter()
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - started
+    finally:
+        conn.close()
 
 
 def demo_data(data_dir: Path) -> None:
@@ -94,28 +142,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         demo_data(data)
-        port = free_port()
-        env = {
-            **os.environ,
-            "TRACKER_DATA_DIR": str(data),
-            "TRACKER_PORT": str(port),
-            "TRACKER_SCHEDULER": "off",
-        }
-        server = subprocess.Popen(
-            [sys.executable, "run.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.time() + 30
-            while time.time() < deadline:
-                try:
-                    http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
-                    break
-                except OSError:
-                    time.sleep(0.2)
+        with serving(data) as (port, _pid):
             urls = {
                 "static file": "/static/style.css",
                 "overview": "/",
@@ -139,9 +166,6 @@ def main() -> None:
                     f"{name:16s} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
                     f"ratio to static {rps / baseline:4.2f}"
                 )
-        finally:
-            server.terminate()
-            server.wait()
 
 
 if __name__ == "__main__":
