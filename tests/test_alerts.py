@@ -25,6 +25,7 @@ from bs4 import BeautifulSoup
 
 from tests.granicus_site import ITEMS, agenda_pdf
 from tests.places import COMMITMENTS_FILE, birmingham_at
+from tests.upcoming import MEETING, scraped_on
 from tracker import alerts
 from tracker import subscribers as subs
 from tracker.activity import newest_status_event
@@ -37,7 +38,6 @@ from tracker.status import record_event
 from tracker.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-MEETING = "2026-05-19-regular-city-council-meeting"
 BEFORE_THE_VOTE = datetime(2026, 5, 15, 18, 0, tzinfo=UTC)  # Friday: a pre-meeting check
 
 
@@ -96,11 +96,7 @@ def mail_cfg(cfg, inbox):
 @pytest.fixture
 def scraped(mail_cfg):
     """The fixture site scraped and matched two days before the pre-meeting check."""
-    with time_machine.travel(BEFORE_THE_VOTE - timedelta(days=2)):
-        app = create_app({"SETTINGS": mail_cfg, "TESTING": True})
-        db = open_db(mail_cfg.db_path)
-        scrape(db, mail_cfg, progress=False)
-        match_all(db, COMMITMENTS_FILE)
+    app, db = scraped_on(mail_cfg, BEFORE_THE_VOTE - timedelta(days=2))
     yield app, db
     db.conn.close()
 

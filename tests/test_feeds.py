@@ -11,24 +11,18 @@ from bs4 import BeautifulSoup
 
 from tests.granicus_site import ITEMS, agenda_pdf
 from tests.places import COMMITMENTS_FILE
-from tracker.db import open_db
+from tests.upcoming import MEETING, scraped_on
 from tracker.evidence import match_all, review
 from tracker.scrape import scrape
 from tracker.status import record_event
-from tracker.web import create_app
 
-MEETING = "2026-05-19-regular-city-council-meeting"
 BEFORE_THE_VOTE = date(2026, 5, 15)
 
 
 @pytest.fixture
 def scraped(cfg):
     """The site scraped and matched the day before: what editors and readers do comes after."""
-    with time_machine.travel(BEFORE_THE_VOTE - timedelta(days=1)):
-        app = create_app({"SETTINGS": cfg, "TESTING": True})
-        db = open_db(cfg.db_path)
-        scrape(db, cfg, progress=False)
-        match_all(db, COMMITMENTS_FILE)
+    app, db = scraped_on(cfg, BEFORE_THE_VOTE - timedelta(days=1))
     yield app, db
     db.conn.close()
 
