@@ -1,9 +1,12 @@
-"""Add newly gathered items to the second real corpus, each to its part by the hash of its URL.
+"""Add newly gathered items to a real corpus round, each to its part by the hash of its URL.
 
 The part is decided here, when an item is collected and before anyone runs the matcher on it:
-holdout2 when the first hex digit of sha256(source_url) is below 8, tune2 otherwise. Items from
-one address land together, so a document never leaks from one part into the other.
-Usage: python bench/corpus_add.py NEW_ITEMS.yaml   (a YAML list in the format of README.md)
+holdout<N> when the first hex digit of sha256(source_url) is below 8, tune<N> otherwise (round 2:
+tune2 / holdout2, ids s001...; round 3: tune3 / holdout3, ids t001...). Items from one address
+land together, so a document never leaks from one part into the other. An item whose text or
+source URL is already in an earlier round's corpus, or whose text is already in this round, is
+skipped.
+Usage: python bench/corpus_add.py [--round N] NEW_ITEMS.yaml   (default round 2; format: README.md)
 """
 
 from __future__ import annotations
@@ -16,51 +19,63 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "real_corpus"
-PARTS = ("tune2", "holdout2")
+ID_PREFIX = {2: "s", 3: "t"}
 
 
-def part_of(url: str) -> str:
-    """tune2 or holdout2, from the item's source URL alone."""
-    return (
-        "holdout2" if int(hashlib.sha256(url.encode("utf-8")).hexdigest()[0], 16) < 8 else "tune2"
-    )
+def parts(rnd: int) -> tuple[str, str]:
+    """The (tune, holdout) file stems of a round: round 1 is tune / holdout."""
+    suffix = "" if rnd == 1 else str(rnd)
+    return (f"tune{suffix}", f"holdout{suffix}")
+
+
+def part_of(url: str, rnd: int = 2) -> str:
+    """tune<N> or holdout<N>, from the item's source URL alone."""
+    tune, holdout = parts(rnd)
+    return holdout if int(hashlib.sha256(url.encode("utf-8")).hexdigest()[0], 16) < 8 else tune
 
 
 def _dump(items: list[dict]) -> str:
     return yaml.safe_dump(items, allow_unicode=True, sort_keys=False, width=100)
 
 
-def main() -> int:
-    new = yaml.safe_load(Path(sys.argv[1]).read_text(encoding="utf-8")) or []
-    parts = {}
-    for p in PARTS:
-        path = CORPUS / f"{p}.yaml"
-        parts[p] = (yaml.safe_load(path.read_text(encoding="utf-8")) or []) if path.exists() else []
-    taken = {i["id"] for items in parts.values() for i in items}
-    texts = {i["text"] for items in parts.values() for i in items}
-    urls = set()  # a document of the first corpus stays out of the second, whatever the excerpt
-    for old in ("tune", "holdout"):
-        for i in yaml.safe_load((CORPUS / f"{old}.yaml").read_text(encoding="utf-8")):
-            texts.add(i["text"])
-            urls.add(i["source_url"])
+def _load(stem: str) -> list[dict]:
+    path = CORPUS / f"{stem}.yaml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or []) if path.exists() else []
+
+
+def main(argv: list[str]) -> int:
+    rnd = 2
+    if argv[:1] == ["--round"]:
+        rnd, argv = int(argv[1]), argv[2:]
+    new = yaml.safe_load(Path(argv[0]).read_text(encoding="utf-8")) or []
+    current = {p: _load(p) for p in parts(rnd)}
+    taken = {i["id"] for items in current.values() for i in items}
+    texts = {i["text"] for items in current.values() for i in items}
+    urls = set()  # a document of an earlier round stays out of this one, whatever the excerpt
+    for old in range(1, rnd):
+        for stem in parts(old):
+            for i in _load(stem):
+                texts.add(i["text"])
+                urls.add(i["source_url"])
     n = max((int(i[1:]) for i in taken), default=0)
-    added = {p: 0 for p in PARTS}
+    added = {p: 0 for p in current}
     for item in new:
         if item["text"] in texts or item["source_url"] in urls:
             print(f"skipped (already in a corpus): {item['text'][:60]}")
             continue
         n += 1
-        item = {"id": f"s{n:03d}", **{k: v for k, v in item.items() if k != "id"}}
+        item = {"id": f"{ID_PREFIX[rnd]}{n:03d}", **{k: v for k, v in item.items() if k != "id"}}
         item.setdefault("labels", [])
         item.setdefault("note", "")
-        parts[part_of(item["source_url"])].append(item)
+        part = part_of(item["source_url"], rnd)
+        current[part].append(item)
         texts.add(item["text"])
-        added[part_of(item["source_url"])] += 1
-    for p in PARTS:
-        (CORPUS / f"{p}.yaml").write_text(_dump(parts[p]), encoding="utf-8")
-    print(", ".join(f"{p}: +{added[p]} ({len(parts[p])})" for p in PARTS))
+        added[part] += 1
+    for p, items in current.items():
+        (CORPUS / f"{p}.yaml").write_text(_dump(items), encoding="utf-8")
+    print(", ".join(f"{p}: +{added[p]} ({len(current[p])})" for p in current))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

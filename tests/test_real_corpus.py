@@ -3,8 +3,9 @@
 The corpus holds verbatim agenda-item / resolution / ordinance texts from US councils and
 commissions (plus a few foreign and Birmingham-named decoys), labelled against the 15 promises.
 These tests never look at matcher output; they only keep the corpus honest: ids unique, URLs
-http(s), labels drawn from the catalogue, and the tune/holdout split reproducible from the rule
-``sha256(id + text)`` -> holdout when its first hex digit is below 8.
+http(s), labels drawn from the catalogue, and the tune/holdout split reproducible: for the first
+corpus from ``sha256(id + text)``, for the second and third (tune2/holdout2, tune3/holdout3) from
+``sha256(source_url)`` -> holdout when its first hex digit is below 8.
 """
 
 from __future__ import annotations
@@ -133,50 +134,95 @@ def test_ids_match_shared_catalogue():
     assert table_ids == COMMITMENT_IDS
 
 
-# ------------------------------------------------- the second corpus (tune2 / holdout2)
-# Gathered after the first holdout had been seen; each item's part was fixed when it was
-# collected, from its source URL alone (bench/corpus_add.py), so one document never sits in
-# both parts and a text edit never moves an item.
+# ------------------------------------------------- the second and third corpora
+# Gathered after the earlier holdouts had been seen; each item's part was fixed when it was
+# collected, from its source URL alone (bench/corpus_add.py --round N), so one document never
+# sits in both parts and a text edit never moves an item.
 PARTS2 = ("tune2", "holdout2")
+PARTS3 = ("tune3", "holdout3")
+
+
+def part_by_url(source_url: str, parts: tuple[str, str]) -> str:
+    """The part (tune, holdout) a round's item belongs to, from its source URL alone."""
+    digest = hashlib.sha256(source_url.encode("utf-8")).hexdigest()
+    return parts[1] if int(digest[0], 16) < 8 else parts[0]
 
 
 def expected_part2(source_url: str) -> str:
-    digest = hashlib.sha256(source_url.encode("utf-8")).hexdigest()
-    return "holdout2" if int(digest[0], 16) < 8 else "tune2"
+    return part_by_url(source_url, PARTS2)
 
 
-@pytest.fixture(scope="module")
-def corpus2() -> dict[str, list[dict]]:
+def load_parts(parts: tuple[str, str]) -> dict[str, list[dict]]:
     loaded = {}
-    for part in PARTS2:
+    for part in parts:
         data = yaml.safe_load((CORPUS / f"{part}.yaml").read_text(encoding="utf-8"))
         assert isinstance(data, list) and data, part
         loaded[part] = data
     return loaded
 
 
-def test_second_corpus_fields_labels_and_ids(corpus2):
-    items = [item for part in PARTS2 for item in corpus2[part]]
-    assert len(items) >= 150
+def check_round_items(items: list[dict], id_pattern: str, minimum: int) -> None:
+    """Fields, unique ids and texts, http(s) URLs, kinds, and labels only on relevant items."""
+    assert len(items) >= minimum
     assert len({i["id"] for i in items}) == len(items)
     assert len({i["text"] for i in items}) == len(items)
     for item in items:
         assert set(item) == FIELDS, item.get("id")
-        assert re.fullmatch(r"s\d{3}", item["id"]), item["id"]
+        assert re.fullmatch(id_pattern, item["id"]), item["id"]
         assert re.match(r"https?://[^\s/]+", item["source_url"]), item["id"]
         assert item["kind"] in KINDS, item["id"]
         assert bool(item["labels"]) == (item["kind"] == "relevant"), item["id"]
+        seen = set()
         for label in item["labels"]:
+            assert set(label) == {"commitment_id", "stance"}, item["id"]
             assert label["commitment_id"] in COMMITMENT_IDS, (item["id"], label)
             assert label["stance"] in STANCES, (item["id"], label)
+            assert label["commitment_id"] not in seen, f"{item['id']}: duplicate commitment"
+            seen.add(label["commitment_id"])
+
+
+def check_round_split(loaded: dict[str, list[dict]], parts, earlier: list[dict]) -> None:
+    """Each item in its URL's part, all kinds in both parts, nothing from an earlier round."""
+    earlier_urls = {i["source_url"] for i in earlier}
+    earlier_texts = {i["text"] for i in earlier}
+    for part in parts:
+        assert {i["kind"] for i in loaded[part]} == KINDS, part
+        for item in loaded[part]:
+            assert part_by_url(item["source_url"], parts) == part, item["id"]
+            assert item["source_url"] not in earlier_urls, item["id"]
+            assert item["text"] not in earlier_texts, item["id"]
+
+
+@pytest.fixture(scope="module")
+def corpus2() -> dict[str, list[dict]]:
+    return load_parts(PARTS2)
+
+
+@pytest.fixture(scope="module")
+def corpus3() -> dict[str, list[dict]]:
+    return load_parts(PARTS3)
+
+
+def test_second_corpus_fields_labels_and_ids(corpus2):
+    check_round_items([i for part in PARTS2 for i in corpus2[part]], r"s\d{3}", 150)
 
 
 def test_second_corpus_split_is_by_url_and_shares_nothing_with_the_first(corpus, corpus2):
-    first_urls = {i["source_url"] for i in all_items(corpus)}
-    first_texts = {i["text"] for i in all_items(corpus)}
-    for part in PARTS2:
-        assert {i["kind"] for i in corpus2[part]} == KINDS, part
-        for item in corpus2[part]:
-            assert expected_part2(item["source_url"]) == part, item["id"]
-            assert item["source_url"] not in first_urls, item["id"]
-            assert item["text"] not in first_texts, item["id"]
+    check_round_split(corpus2, PARTS2, all_items(corpus))
+
+
+def test_third_corpus_fields_labels_and_ids(corpus3):
+    check_round_items([i for part in PARTS3 for i in corpus3[part]], r"t\d{3}", 160)
+
+
+def test_third_corpus_split_is_by_url_and_shares_nothing_with_earlier_rounds(
+    corpus, corpus2, corpus3
+):
+    earlier = all_items(corpus) + [i for part in PARTS2 for i in corpus2[part]]
+    check_round_split(corpus3, PARTS3, earlier)
+
+
+def test_third_corpus_covers_every_commitment(corpus3):
+    items = [i for part in PARTS3 for i in corpus3[part]]
+    covered = {label["commitment_id"] for item in items for label in item["labels"]}
+    assert covered == COMMITMENT_IDS
