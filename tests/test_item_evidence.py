@@ -132,6 +132,9 @@ def test_items_of_immigration_no_commitment_claims_wait_in_the_unassigned_queue(
     (row,) = rows
     assert row["item_number"] in bm.UNASSIGNED and "Migrants" in row["terms"]
     assert row["confidence"] < 0.5
+    # "recognizing ... International Migrants Day": its words point to the welcoming city.
+    assert row["suggested"][0]["commitment_id"] == "welcoming-integration"
+    assert "recognizing" in row["suggested"][0]["words"]
     evidence_id = topics.attach(
         matched, row["id"], "welcoming-integration", "supports", "Editor A", "Migrants Day."
     )
@@ -241,6 +244,10 @@ def test_an_editor_attaches_an_unassigned_item_from_the_desk(cfg, matched):
     (card,) = page.select("article.unassigned")
     assert card.h2.get_text(strip=True) == "Item 13, Regular City Council Meeting"
     assert "Migrants" in card.get_text() and "low confidence" in card.get_text()
+    suggestion = card.select_one(".suggestion").get_text(" ", strip=True)
+    assert "Its words point to:" in suggestion and "helps immigrants" in suggestion
+    chosen = card.select_one("select[name=commitment] option[selected]")
+    assert chosen["value"] == "welcoming-integration"  # the editor checks it, then attaches
     action = card.form["action"]
     answer = client.post(
         action,

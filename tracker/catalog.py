@@ -112,6 +112,11 @@ class Commitment(Strict):
     kept_when: Text
     sources: list[Source] = Field(min_length=1)
     rules: Rules
+    # Words an item about immigration uses when it bears on this promise. They never make a
+    # candidate: they only suggest a promise for an item no rule claims (the unassigned queue),
+    # so they stay out of the rules fingerprint. Same spelling as a rule phrase: a word of four
+    # or more letters is a prefix ("detain" finds "detainer").
+    hints: list[Phrase] = []
 
 
 class CommitmentsFile(Strict):

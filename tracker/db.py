@@ -442,6 +442,13 @@ def _desk(db: sqlite_utils.Database) -> None:
     db["status_events"].add_column("retracts", int)
 
 
+@migrations(name="0006_unassigned_suggestions")
+def _unassigned_suggestions(db: sqlite_utils.Database) -> None:
+    # JSON [{commitment_id, words}]: the promises an unassigned item's words point to, best
+    # first (tracker.topics.Suggester), for the editor who attaches it.
+    db["unassigned"].add_column("suggested", str)
+
+
 @contextmanager
 def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """A write transaction that takes the write lock at once (BEGIN IMMEDIATE), so no other

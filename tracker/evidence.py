@@ -152,6 +152,7 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
         record_commitments(db, commitments)
     shas = {c.id: rules_sha256(c) for c in commitments}
     matcher = Matcher.from_commitments(commitments)
+    suggester = topics.Suggester(commitments)
     ids = [c.id for c in commitments]
     report = MatchReport()
     proposals: dict[tuple[str, str], dict] = {}
@@ -169,7 +170,7 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
                 cand, unit, sha=shas[cand.commitment_id]
             )
         if not found and (words := topics.terms(reading)):
-            unassigned[unit.key] = _unassigned_row(unit, words)
+            unassigned[unit.key] = _unassigned_row(unit, words, suggester.suggest(reading))
     page_ids = _recall(db, "pages", matcher, ids)
     for row in db.query(UNSTRUCTURED_MINUTES_PAGES):
         if row["id"] not in page_ids:
@@ -322,7 +323,7 @@ def _with_ellipses(cand, text: str) -> str:
     return f"{before}{passage}{after}"
 
 
-def _unassigned_row(unit: _Unit, words: list[str]) -> dict:
+def _unassigned_row(unit: _Unit, words: list[str], suggested: list[topics.Suggestion]) -> dict:
     row = unit.row
     item = unit.kind == UnitKind.ITEM
     side = _minutes_side(unit.minutes, words)
@@ -338,6 +339,9 @@ def _unassigned_row(unit: _Unit, words: list[str]) -> dict:
         "minutes_snippet": side.get("minutes_snippet"),
         "minutes_page": side.get("minutes_page"),
         "terms": json.dumps(words),
+        "suggested": json.dumps(
+            [{"commitment_id": s.commitment_id, "words": list(s.words)} for s in suggested]
+        ),
         "confidence": topics.CONFIDENCE,
         "document_id": row["document_id"],
         "document_sha256": row["sha256"],

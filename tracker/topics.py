@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlite_utils
 
+from .catalog import Commitment
 from .db import utcnow
 from .errors import StatusError
 from .vocab import EvidenceKind, ReviewState, Stance
@@ -78,6 +81,54 @@ def terms(text: str) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """A promise an unassigned item may bear on, and the hint words that point to it."""
+
+    commitment_id: str
+    words: tuple[str, ...]
+
+
+class Suggester:
+    """Which promise an item no rule claims most likely bears on, from each promise's `hints`.
+
+    A suggestion is for an editor, never a candidate: the promise whose hints the item holds
+    most (distinct words; the catalogue's order breaks a tie) comes first. A hint of four or
+    more letters not written in capitals is a word prefix ("detain" finds "detainers"); one in
+    capitals is an acronym and must be written so ("ID" is not "id" or "idea")."""
+
+    LIMIT = 2
+
+    def __init__(self, commitments: Sequence[Commitment]):
+        self._hints = [(c.id, _hint_rx(c.hints)) for c in commitments if c.hints]
+
+    def suggest(self, text: str) -> list[Suggestion]:
+        ranked = []
+        for position, (commitment_id, rx) in enumerate(self._hints):
+            words: list[str] = []
+            for m in rx.finditer(text):
+                word = " ".join(m.group().split()).lower()
+                if word not in words:
+                    words.append(word)
+            if words:
+                ranked.append((-len(words), position, Suggestion(commitment_id, tuple(words))))
+        return [s for *_, s in sorted(ranked, key=lambda r: r[:2])[: self.LIMIT]]
+
+
+def _hint_rx(hints: Sequence[str]) -> re.Pattern[str]:
+    parts = []
+    for hint in sorted(hints, key=len, reverse=True):
+        body = r"\s+".join(re.escape(w) for w in hint.split())
+        last = hint.split()[-1]
+        if hint.isupper():
+            parts.append(rf"(?-i:(?<!\w){body}(?!\w))")
+        elif len(last) >= 4 and last.isalpha():
+            parts.append(rf"(?<!\w){body}\w*")
+        else:
+            parts.append(rf"(?<!\w){body}(?!\w)")
+    return re.compile("|".join(parts), re.I)
+
+
 def sync(db: sqlite_utils.Database, proposed: dict[str, dict], now: str) -> tuple[int, int]:
     """Store this match's unassigned units (key -> row): new ones opened, open ones refreshed,
     open ones no longer unassigned removed; an editor's decision is never touched.
@@ -115,6 +166,7 @@ def queue(
     )
     for row in rows:
         row["terms"] = json.loads(row["terms"] or "[]")
+        row["suggested"] = json.loads(row["suggested"] or "[]")
     return rows, total
 
 
