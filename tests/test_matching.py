@@ -60,8 +60,58 @@ def test_hsi_cross_designation_mou_is_contrary_to_police_not_immigration_agents(
     assert police.stance == "contrary"
     assert "Homeland Security Investigations" in police.terms
     assert all(any(f'"{t}"' in r for t in police.terms) for r in police.rules)
-    assert found["no-city-resources-for-ice"].stance == "contrary"
+    # Officers lent to ICE are the police promise's evidence; no-city-resources-for-ice is for
+    # money, jail beds, property and data.
+    assert "no-city-resources-for-ice" not in found
     assert "sanctuary-task-force" not in found  # an ICE task force is not the sanctuary one
+
+
+def test_a_jail_bed_contract_with_ice_is_about_city_resources_not_officers():
+    text = (
+        "A Resolution authorizing the County Manager to sign an Intergovernmental Service "
+        "Agreement with U.S. Immigration and Customs Enforcement to hold federal detainees in the "
+        "county jail at a daily rate per detainee."
+    )
+    found = {c.commitment_id: c.stance for c in matcher().match(text)}
+    assert found.get("no-city-resources-for-ice") == "contrary"
+    assert "police-not-immigration-agents" not in found
+
+
+def test_a_memorandum_the_police_sign_with_ice_is_contrary_to_the_police_promise():
+    text = (
+        "Approve renewal of a memorandum of understanding between the Police Department and "
+        "U.S. Immigration and Customs Enforcement (ICE) for mutual assistance in emergencies."
+    )
+    found = {c.commitment_id: c.stance for c in matcher().match(text)}
+    assert found.get("police-not-immigration-agents") == "contrary"
+    assert "no-city-resources-for-ice" not in found
+
+
+def test_ending_a_jail_contract_with_ice_supports_no_city_resources():
+    text = (
+        "A resolution asking the county to terminate its detention contract with U.S. Immigration "
+        "and Customs Enforcement at the end of the fiscal year."
+    )
+    found = {c.commitment_id: c.stance for c in matcher().match(text)}
+    assert found.get("no-city-resources-for-ice") == "supports"
+
+
+def test_a_municipal_id_ordinance_is_not_a_sanctuary_ordinance():
+    text = (
+        "An Ordinance creating a city identification card that any resident may obtain, "
+        "regardless of immigration status."
+    )
+    found = ids(matcher().match(text))
+    assert "municipal-id" in found
+    assert "sanctuary-ordinance" not in found
+
+
+def test_a_presidential_executive_order_is_not_a_mayoral_order():
+    text = (
+        "A resolution condemning the presidential executive order on immigration enforcement "
+        "and sanctuary jurisdictions."
+    )
+    assert "sanctuary-ordinance" not in ids(matcher().match(text))
 
 
 def test_ending_the_hsi_agreement_supports_police_not_immigration_agents():
