@@ -572,3 +572,69 @@ def test_glued_words_in_minutes_keep_their_offsets():
     ]
     assert "ImmigrationEnforcement" in cand.terms
     assert text[cand.start : cand.end] == cand.passage
+
+
+# ------------------------------------------------ wording other councils use (issue 10)
+
+
+def stances_of(text: str) -> dict[str, str]:
+    return {c.commitment_id: c.stance for c in matcher().match(text)}
+
+
+def test_a_resolution_keeping_city_resources_from_civil_immigration_enforcement_supports():
+    text = (
+        "RESOLVED, that no resources of the Town shall be used to help federal agents with "
+        "civil immigration enforcement unless a court orders it."
+    )
+    assert stances_of(text).get("no-city-resources-for-ice") == "supports"
+
+
+def test_discrimination_by_citizenship_is_equal_protection():
+    assert "equal-protection" in stances_of("Sec. 4-12. Discrimination because of citizenship.")
+    assert "equal-protection" in stances_of("Article III. Rights of noncitizen residents.")
+    listed = (
+        "The County serves every resident regardless of race, religion, national origin or "
+        "immigration status."
+    )
+    assert "equal-protection" in stances_of(listed)
+    # a contractor clause that lists national origin alone is not about status
+    clause = "Contractor shall not discriminate on the basis of race, color or national origin."
+    assert "equal-protection" not in stances_of(clause)
+
+
+def test_a_ban_on_profiling_in_police_stops_is_no_stop_and_frisk_evidence():
+    text = "The Police Department shall prohibit bias-based profiling by its officers."
+    assert stances_of(text).get("no-stop-and-frisk") == "supports"
+    stops = "Officers shall not stop or search a person based solely on race or ethnicity."
+    assert "no-stop-and-frisk" in stances_of(stops)
+
+
+def test_telling_ice_of_release_dates_is_detainer_limits_evidence():
+    text = (
+        "Jail staff shall not share an inmate's release date with immigration authorities "
+        "without a judicial warrant."
+    )
+    assert stances_of(text).get("detainer-limits") == "supports"
+
+
+def test_driver_licences_for_immigrants_are_state_law_and_their_denial_is_contrary():
+    support = "Support for AB 60, which lets undocumented immigrants obtain a driver's license."
+    assert stances_of(support).get("change-state-law") == "supports"
+    deny = "Resolution supporting a bill to stop issuing drivers licenses to illegal immigrants."
+    assert stances_of(deny).get("change-state-law") == "contrary"
+
+
+def test_legal_representation_for_unaccompanied_children_is_legal_defense():
+    text = (
+        "Authorize pro bono legal representation for unaccompanied migrant children placed in "
+        "the county."
+    )
+    assert stances_of(text).get("legal-defense") == "supports"
+
+
+def test_refusing_to_house_unaccompanied_children_is_contrary_to_welcoming():
+    text = (
+        "The Board will not allow county property to be used for the relocation of "
+        "unaccompanied children until and unless the federal government pays for it."
+    )
+    assert stances_of(text).get("welcoming-integration") == "contrary"
