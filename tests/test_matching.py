@@ -638,3 +638,13 @@ def test_refusing_to_house_unaccompanied_children_is_contrary_to_welcoming():
         "unaccompanied children until and unless the federal government pays for it."
     )
     assert stances_of(text).get("welcoming-integration") == "contrary"
+
+
+def test_the_quick_pre_check_keeps_word_ends_and_never_drops_a_match():
+    m = matcher()
+    # "AB" (Assembly Bill) and "SB" end at a word end: a weed abatement item is not scanned
+    assert not m._trigger_rx.search("ordering the abatement of weeds; sbarro's lease")
+    for item in load_corpus():
+        lower = item["text"].lower().replace("_", " ")
+        if m.match(item["text"]):
+            assert m._trigger_rx.search(lower), item.get("id")

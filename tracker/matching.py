@@ -185,38 +185,47 @@ def _end_rx(key: str, prefix: bool) -> str:
     return ""
 
 
-def _trie_rx(keys: Iterable[tuple[str, ...]]) -> str:
+def _trie_rx(
+    keys: Iterable[tuple[str, ...]], ends: dict[tuple[str, ...], str] | None = None
+) -> str:
     """One regex for many phrases, shaped as a trie so it fails fast at most positions.
 
     Branches at a node begin with disjoint characters, so the regex follows the one path the
     text allows and returns the longest phrase there; the shorter ones on that path are found
-    again from `Matcher._chains`.
+    again from `Matcher._chains`. With `ends` (a phrase's end rule, "" for a word prefix) a
+    phrase counts only where its word ends: "AB" (Assembly Bill) then never fires on
+    "abatement", so a routine item is not scanned in full for it.
     """
     trie: dict = {}
     for units in keys:
         node = trie
         for unit in units:
             node = node.setdefault(unit, {})
-        node[_END] = {}
+        node[_END] = (ends or {}).get(units, "")
 
     def emit(node: dict) -> str:
         alts = [_unit_rx(u) + emit(child) for u, child in node.items() if u != _END]
+        end = node.get(_END)
         if not alts:
-            return ""
+            return end or ""
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if _END in node else body
+        if end is None:
+            return body
+        return f"(?:{body})?" if not end else f"(?:{body}|{end})"
 
     return emit(trie)
 
 
-def _combined_rx(keys: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+def _combined_rx(
+    keys: dict[str, tuple[str, ...]], ends: dict[tuple[str, ...], str] | None = None
+) -> re.Pattern[str]:
     words = [u for u in keys.values() if re.match(r"\w", u[0])]
     others = [u for u in keys.values() if not re.match(r"\w", u[0])]
     parts = []
     if words:
-        parts.append(r"(?<!\w)" + _trie_rx(words))
+        parts.append(r"(?<!\w)" + _trie_rx(words, ends))
     if others:
-        parts.append(_trie_rx(others))
+        parts.append(_trie_rx(others, ends))
     return re.compile("|".join(parts) or r"(?!)")
 
 
@@ -400,11 +409,13 @@ class Matcher:
 
         index = {key: i for i, key in enumerate([*units_of, *gaps])}
         self._phrases: list[_Phrase] = []
+        ends: dict[tuple[str, ...], str] = {}  # each phrase's end rule, for the quick pre-check
         for key, units in units_of.items():
             prefix = any(_is_prefix_spelling(s) for s in spellings[key])
             body = "".join(_unit_rx(u) for u in units)
             # A prefix phrase takes the rest of its word, so terms and overlaps are whole words.
             end = r"\w*" if prefix and key[-1].isalpha() else _end_rx(key, prefix)
+            ends[units] = "" if end == r"\w*" else end
             self._phrases.append(_Phrase(key, re.compile(body + end)))
         for key, (rx, _) in gaps.items():
             self._phrases.append(_Phrase(key, rx))
@@ -485,7 +496,7 @@ class Matcher:
                 )
             )
         self._by_id = {r.id: r for r in self._rules}
-        self._trigger_rx = _combined_rx({k: units_of[k] for k in trigger_keys})
+        self._trigger_rx = _combined_rx({k: units_of[k] for k in trigger_keys}, ends)
         self._all_rx = _combined_rx(units_of)
 
     @classmethod
