@@ -648,3 +648,41 @@ def test_the_quick_pre_check_keeps_word_ends_and_never_drops_a_match():
         lower = item["text"].lower().replace("_", " ")
         if m.match(item["text"]):
             assert m._trigger_rx.search(lower), item.get("id")
+
+
+def test_no_city_employee_shall_assist_ice_supports_and_the_assistance_itself_is_contrary():
+    refused = (
+        "No officer or employee of the Village shall assist U.S. Immigration and Customs "
+        "Enforcement in the arrest of any person for a civil immigration violation."
+    )
+    assert stances_of(refused).get("no-city-resources-for-ice") == "supports"
+    done = (
+        "The County Jail staff will assist Immigration and Customs Enforcement with the "
+        "transfer of inmates."
+    )
+    assert stances_of(done).get("no-city-resources-for-ice") == "contrary"
+
+
+def test_a_sheriffs_contract_that_mentions_ice_is_not_read_as_city_money_for_ice():
+    text = (
+        "The county's law enforcement contract with the Sheriff stays in place; deputies "
+        "cooperate with ICE within the law."
+    )
+    assert stances_of(text).get("no-city-resources-for-ice") != "contrary"
+
+
+def test_a_city_identification_program_and_foreign_ids_for_city_services():
+    assert "municipal-id" in stances_of("Update on the County Identification program rollout.")
+    foreign = (
+        "City departments shall accept as valid identification a photo card issued by another "
+        "country to its nationals."
+    )
+    assert stances_of(foreign).get("services-regardless-of-status") == "supports"
+
+
+def test_opposing_a_state_limit_on_police_cooperation_with_ice_is_contrary_to_the_police_promise():
+    text = (
+        "A resolution opposing the state's efforts to restrict cooperation between local police "
+        "and federal immigration agencies."
+    )
+    assert stances_of(text).get("police-not-immigration-agents") == "contrary"
