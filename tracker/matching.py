@@ -643,14 +643,22 @@ class Matcher:
             if score < rules.threshold - 1e-9:
                 continue
             margin = abs(supports - contrary) / score
+            fragment = False
             if contrary > supports and margin >= _CONTRARY_MARGIN:
                 stance: Stance = "contrary"
+                # A clause of a list whose lead-in ("No officer shall:") is not in the text
+                # may be forbidding the act it names: unsure, so context.
+                if _LIST_FRAGMENT.match(text, lo, hi):
+                    stance, fragment = "context", True
             elif supports > contrary:
                 stance = "supports"
             else:  # unsure: never a guessed "contrary"
                 stance = "context"
             confidence = round(min(1.0, score / (2 * rules.threshold)) * (0.5 + 0.5 * margin), 2)
-            out.append(self._candidate(text, rules.id, score, stance, read, lo, hi, confidence))
+            cand = self._candidate(text, rules.id, score, stance, read, lo, hi, confidence)
+            if fragment:
+                cand.rules[-1:] = [_FRAGMENT_WHY]
+            out.append(cand)
         out.sort(key=lambda c: -c.score)
         return out
 
@@ -771,6 +779,19 @@ _CLAUSE_START = re.compile(
     r"|\btherefore\b|\n\s*\n"
 )
 _CLAUSE_BACK = 160  # characters before a hit that can hold its negation
+
+# A text that opens as one clause of a list, with no subject: "(c) Perform the functions of an
+# immigration officer", "- Honoring any civil immigration detainer", "(b) assisting with ...".
+# Ordinances list what officers shall not do; cut out of its lead-in, such a clause names the
+# act it may be forbidding, so its contrary reading is a guess.
+_LIST_FRAGMENT = re.compile(
+    r"\s*(?:(?:\(?[A-Za-z0-9]{1,4}\)|[a-z0-9]{1,3}[.)]|[-\u2022\u2013*])\s+"  # "(c)", "2.", "-"
+    r"(?:[a-z]|(?!Authoriz|Approv|Accept|Adopt|Amend|Award|Ratif|Consider|Renew|Extend|Execut)"
+    r"[A-Z][a-z]+ing\b|(?:Perform|Permit|Assist|Participate|Honor|Respond|Allow|Use|Share"
+    r"|Detain|Arrest|Notify|Disclose|Inquire|Investigate|Stop|Question|Enforce|Cooperate"
+    r"|Expend|Hold|Engage|Act)\b))"
+)
+_FRAGMENT_WHY = "a clause of a list whose opening words are missing (it may forbid this): context"
 _CONTRARY_MARGIN = 0.1  # contrary only when (contrary - supports) / total reaches this
 
 
