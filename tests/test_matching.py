@@ -686,3 +686,18 @@ def test_opposing_a_state_limit_on_police_cooperation_with_ice_is_contrary_to_th
         "and federal immigration agencies."
     )
     assert stances_of(text).get("police-not-immigration-agents") == "contrary"
+
+
+def test_ending_a_county_contract_with_ice_is_not_read_as_an_officer_agreement():
+    text = (
+        "RESOLUTION URGING THE COUNTY TO TERMINATE ITS CONTRACT WITH U.S. IMMIGRATION AND "
+        "CUSTOMS ENFORCEMENT FOR JAIL BEDS"
+    )
+    found = stances_of(text)
+    assert found.get("no-city-resources-for-ice") == "supports"
+    assert "police-not-immigration-agents" not in found
+
+
+def test_an_ordinance_on_the_citys_part_in_federal_immigration_law_is_a_sanctuary_ordinance():
+    text = "Ordinance relating to federal immigration law: adding Chapter 9 to the City Code."
+    assert "sanctuary-ordinance" in stances_of(text)
