@@ -701,3 +701,18 @@ def test_ending_a_county_contract_with_ice_is_not_read_as_an_officer_agreement()
 def test_an_ordinance_on_the_citys_part_in_federal_immigration_law_is_a_sanctuary_ordinance():
     text = "Ordinance relating to federal immigration law: adding Chapter 9 to the City Code."
     assert "sanctuary-ordinance" in stances_of(text)
+
+
+def test_fts_terms_of_a_proximity_phrase_and_an_ampersand():
+    m = only(
+        "no-city-resources-for-ice",
+        {
+            "threshold": 1.0,
+            "patterns": [{"any": ["assist ~6 Immigration and Customs Enforcement"], "weight": 1.0}],
+        },
+    )
+    # the word group recalls every text the phrase can match; "assist" alone would fetch most
+    assert m.fts_terms("no-city-resources-for-ice") == [
+        "Immigration and Customs Enforcement",
+        "Immigration Customs Enforcement",  # "IMMIGRATION & CUSTOMS ENFORCEMENT" to the index
+    ]

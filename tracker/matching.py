@@ -481,9 +481,18 @@ class Matcher:
             terms: dict[str, str] = {}
             for p in c.rules.patterns:
                 for a in p.any:
-                    for part in gaps[key_of(a)][1] if key_of(a) in gaps else [a]:
+                    parts = gaps[key_of(a)][1] if key_of(a) in gaps else [a]
+                    # A proximity phrase needs all its word groups, so one group of several
+                    # words recalls every text it can match ("assist ~6 Immigration and Customs
+                    # Enforcement": not "assist", which would fetch half the archive). Single
+                    # words may be cut stems ("immigra") a stemming index never finds: all go.
+                    groups = [g for g in parts if len(g.split()) > 1]
+                    for part in [max(groups, key=lambda g: len(g.split()))] if groups else parts:
                         part = part.strip(" \t\r\n" + _DASHES)
                         terms.setdefault(re.sub(r"\W+", " ", part.lower()).strip(), part)
+                        if re.search(r"(?i)\sand\s", part):  # "&" is no word to a full-text index
+                            bare = re.sub(r"(?i)\s+and\s+", " ", part)
+                            terms.setdefault(re.sub(r"\W+", " ", bare.lower()).strip(), bare)
             self._rules.append(
                 _Rules(
                     id=c.id,
