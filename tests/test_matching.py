@@ -716,3 +716,17 @@ def test_fts_terms_of_a_proximity_phrase_and_an_ampersand():
         "Immigration and Customs Enforcement",
         "Immigration Customs Enforcement",  # "IMMIGRATION & CUSTOMS ENFORCEMENT" to the index
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Support for HB 12, ending driver's license suspensions for unpaid traffic fines.",
+        "Applicant files for the housing rehabilitation grant are kept confidential.",
+        "Information Technology procedures concerning sensitive information and passwords.",
+        "Racial equity grant to the Parks Department for pedestrian safety near bus stops.",
+        "A Resolution approving the Youth Identification program of the Library Board badges.",
+    ],
+)
+def test_new_wording_keeps_to_immigrants_and_does_not_catch_routine_items(text):
+    assert matcher().match(text) == []
