@@ -730,3 +730,10 @@ def test_fts_terms_of_a_proximity_phrase_and_an_ampersand():
 )
 def test_new_wording_keeps_to_immigrants_and_does_not_catch_routine_items(text):
     assert matcher().match(text) == []
+
+
+def test_a_welcoming_city_resolution_is_welcoming_evidence_not_the_sanctuary_declaration():
+    text = "A Resolution affirming that the Town is a welcoming community for immigrant families."
+    found = stances_of(text)
+    assert found.get("welcoming-integration") == "supports"
+    assert "declare-sanctuary" not in found
