@@ -42,9 +42,13 @@ How a text is scored, per commitment:
   - a score at or above `threshold` makes a candidate; its stance is "contrary" when the
     contrary patterns' weights outweigh the supporting ones (see "reading the stance" below).
 
-Speed: one trie-shaped regex of every trigger (`any`) phrase rejects the texts that cannot
-match; a second one over every phrase finds all occurrences in one pass (overlapping ones
-included). The rest is set arithmetic.
+A contrary reading is only a guess when the text is one clause of a list cut from its lead-in
+("(c) Perform the functions of an immigration officer…", whose "No officer shall:" was lost):
+such a candidate is context, and says so.
+
+Speed: one trie-shaped regex of every trigger (`any`) phrase, each with its word end ("AB" is
+not in "abatement"), rejects the texts that cannot match; a second one over every phrase finds
+all occurrences in one pass (overlapping ones included). The rest is set arithmetic.
 """
 
 from __future__ import annotations
