@@ -60,8 +60,58 @@ def test_hsi_cross_designation_mou_is_contrary_to_police_not_immigration_agents(
     assert police.stance == "contrary"
     assert "Homeland Security Investigations" in police.terms
     assert all(any(f'"{t}"' in r for t in police.terms) for r in police.rules)
-    assert found["no-city-resources-for-ice"].stance == "contrary"
+    # Officers lent to ICE are the police promise's evidence; no-city-resources-for-ice is for
+    # money, jail beds, property and data.
+    assert "no-city-resources-for-ice" not in found
     assert "sanctuary-task-force" not in found  # an ICE task force is not the sanctuary one
+
+
+def test_a_jail_bed_contract_with_ice_is_about_city_resources_not_officers():
+    text = (
+        "A Resolution authorizing the County Manager to sign an Intergovernmental Service "
+        "Agreement with U.S. Immigration and Customs Enforcement to hold federal detainees in the "
+        "county jail at a daily rate per detainee."
+    )
+    found = {c.commitment_id: c.stance for c in matcher().match(text)}
+    assert found.get("no-city-resources-for-ice") == "contrary"
+    assert "police-not-immigration-agents" not in found
+
+
+def test_a_memorandum_the_police_sign_with_ice_is_contrary_to_the_police_promise():
+    text = (
+        "Approve renewal of a memorandum of understanding between the Police Department and "
+        "U.S. Immigration and Customs Enforcement (ICE) for mutual assistance in emergencies."
+    )
+    found = {c.commitment_id: c.stance for c in matcher().match(text)}
+    assert found.get("police-not-immigration-agents") == "contrary"
+    assert "no-city-resources-for-ice" not in found
+
+
+def test_ending_a_jail_contract_with_ice_supports_no_city_resources():
+    text = (
+        "A resolution asking the county to terminate its detention contract with U.S. Immigration "
+        "and Customs Enforcement at the end of the fiscal year."
+    )
+    found = {c.commitment_id: c.stance for c in matcher().match(text)}
+    assert found.get("no-city-resources-for-ice") == "supports"
+
+
+def test_a_municipal_id_ordinance_is_not_a_sanctuary_ordinance():
+    text = (
+        "An Ordinance creating a city identification card that any resident may obtain, "
+        "regardless of immigration status."
+    )
+    found = ids(matcher().match(text))
+    assert "municipal-id" in found
+    assert "sanctuary-ordinance" not in found
+
+
+def test_a_presidential_executive_order_is_not_a_mayoral_order():
+    text = (
+        "A resolution condemning the presidential executive order on immigration enforcement "
+        "and sanctuary jurisdictions."
+    )
+    assert "sanctuary-ordinance" not in ids(matcher().match(text))
 
 
 def test_ending_the_hsi_agreement_supports_police_not_immigration_agents():
@@ -522,3 +572,168 @@ def test_glued_words_in_minutes_keep_their_offsets():
     ]
     assert "ImmigrationEnforcement" in cand.terms
     assert text[cand.start : cand.end] == cand.passage
+
+
+# ------------------------------------------------ wording other councils use (issue 10)
+
+
+def stances_of(text: str) -> dict[str, str]:
+    return {c.commitment_id: c.stance for c in matcher().match(text)}
+
+
+def test_a_resolution_keeping_city_resources_from_civil_immigration_enforcement_supports():
+    text = (
+        "RESOLVED, that no resources of the Town shall be used to help federal agents with "
+        "civil immigration enforcement unless a court orders it."
+    )
+    assert stances_of(text).get("no-city-resources-for-ice") == "supports"
+
+
+def test_discrimination_by_citizenship_is_equal_protection():
+    assert "equal-protection" in stances_of("Sec. 4-12. Discrimination because of citizenship.")
+    assert "equal-protection" in stances_of("Article III. Rights of noncitizen residents.")
+    listed = (
+        "The County serves every resident regardless of race, religion, national origin or "
+        "immigration status."
+    )
+    assert "equal-protection" in stances_of(listed)
+    # a contractor clause that lists national origin alone is not about status
+    clause = "Contractor shall not discriminate on the basis of race, color or national origin."
+    assert "equal-protection" not in stances_of(clause)
+
+
+def test_a_ban_on_profiling_in_police_stops_is_no_stop_and_frisk_evidence():
+    text = "The Police Department shall prohibit bias-based profiling by its officers."
+    assert stances_of(text).get("no-stop-and-frisk") == "supports"
+    stops = "Officers shall not stop or search a person based solely on race or ethnicity."
+    assert "no-stop-and-frisk" in stances_of(stops)
+
+
+def test_telling_ice_of_release_dates_is_detainer_limits_evidence():
+    text = (
+        "Jail staff shall not share an inmate's release date with immigration authorities "
+        "without a judicial warrant."
+    )
+    assert stances_of(text).get("detainer-limits") == "supports"
+
+
+def test_driver_licences_for_immigrants_are_state_law_and_their_denial_is_contrary():
+    support = "Support for AB 60, which lets undocumented immigrants obtain a driver's license."
+    assert stances_of(support).get("change-state-law") == "supports"
+    deny = "Resolution supporting a bill to stop issuing drivers licenses to illegal immigrants."
+    assert stances_of(deny).get("change-state-law") == "contrary"
+
+
+def test_legal_representation_for_unaccompanied_children_is_legal_defense():
+    text = (
+        "Authorize pro bono legal representation for unaccompanied migrant children placed in "
+        "the county."
+    )
+    assert stances_of(text).get("legal-defense") == "supports"
+
+
+def test_refusing_to_house_unaccompanied_children_is_contrary_to_welcoming():
+    text = (
+        "The Board will not allow county property to be used for the relocation of "
+        "unaccompanied children until and unless the federal government pays for it."
+    )
+    assert stances_of(text).get("welcoming-integration") == "contrary"
+
+
+def test_the_quick_pre_check_keeps_word_ends_and_never_drops_a_match():
+    m = matcher()
+    # "AB" (Assembly Bill) and "SB" end at a word end: a weed abatement item is not scanned
+    assert not m._trigger_rx.search("ordering the abatement of weeds; sbarro's lease")
+    for item in load_corpus():
+        lower = item["text"].lower().replace("_", " ")
+        if m.match(item["text"]):
+            assert m._trigger_rx.search(lower), item.get("id")
+
+
+def test_no_city_employee_shall_assist_ice_supports_and_the_assistance_itself_is_contrary():
+    refused = (
+        "No officer or employee of the Village shall assist U.S. Immigration and Customs "
+        "Enforcement in the arrest of any person for a civil immigration violation."
+    )
+    assert stances_of(refused).get("no-city-resources-for-ice") == "supports"
+    done = (
+        "The County Jail staff will assist Immigration and Customs Enforcement with the "
+        "transfer of inmates."
+    )
+    assert stances_of(done).get("no-city-resources-for-ice") == "contrary"
+
+
+def test_a_sheriffs_contract_that_mentions_ice_is_not_read_as_city_money_for_ice():
+    text = (
+        "The county's law enforcement contract with the Sheriff stays in place; deputies "
+        "cooperate with ICE within the law."
+    )
+    assert stances_of(text).get("no-city-resources-for-ice") != "contrary"
+
+
+def test_a_city_identification_program_and_foreign_ids_for_city_services():
+    assert "municipal-id" in stances_of("Update on the County Identification program rollout.")
+    foreign = (
+        "City departments shall accept as valid identification a photo card issued by another "
+        "country to its nationals."
+    )
+    assert stances_of(foreign).get("services-regardless-of-status") == "supports"
+
+
+def test_opposing_a_state_limit_on_police_cooperation_with_ice_is_contrary_to_the_police_promise():
+    text = (
+        "A resolution opposing the state's efforts to restrict cooperation between local police "
+        "and federal immigration agencies."
+    )
+    assert stances_of(text).get("police-not-immigration-agents") == "contrary"
+
+
+def test_ending_a_county_contract_with_ice_is_not_read_as_an_officer_agreement():
+    text = (
+        "RESOLUTION URGING THE COUNTY TO TERMINATE ITS CONTRACT WITH U.S. IMMIGRATION AND "
+        "CUSTOMS ENFORCEMENT FOR JAIL BEDS"
+    )
+    found = stances_of(text)
+    assert found.get("no-city-resources-for-ice") == "supports"
+    assert "police-not-immigration-agents" not in found
+
+
+def test_an_ordinance_on_the_citys_part_in_federal_immigration_law_is_a_sanctuary_ordinance():
+    text = "Ordinance relating to federal immigration law: adding Chapter 9 to the City Code."
+    assert "sanctuary-ordinance" in stances_of(text)
+
+
+def test_fts_terms_of_a_proximity_phrase_and_an_ampersand():
+    m = only(
+        "no-city-resources-for-ice",
+        {
+            "threshold": 1.0,
+            "patterns": [{"any": ["assist ~6 Immigration and Customs Enforcement"], "weight": 1.0}],
+        },
+    )
+    # the word group recalls every text the phrase can match; "assist" alone would fetch most
+    assert m.fts_terms("no-city-resources-for-ice") == [
+        "Immigration and Customs Enforcement",
+        "Immigration Customs Enforcement",  # "IMMIGRATION & CUSTOMS ENFORCEMENT" to the index
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Support for HB 12, ending driver's license suspensions for unpaid traffic fines.",
+        "Applicant files for the housing rehabilitation grant are kept confidential.",
+        "Information Technology procedures concerning sensitive information and passwords.",
+        "Racial equity grant to the Parks Department for pedestrian safety near bus stops.",
+        "A Resolution approving the Youth Identification program of the Library Board badges.",
+    ],
+)
+def test_new_wording_keeps_to_immigrants_and_does_not_catch_routine_items(text):
+    assert matcher().match(text) == []
+
+
+def test_a_welcoming_city_resolution_is_welcoming_evidence_not_the_sanctuary_declaration():
+    text = "A Resolution affirming that the Town is a welcoming community for immigrant families."
+    found = stances_of(text)
+    assert found.get("welcoming-integration") == "supports"
+    assert "declare-sanctuary" not in found

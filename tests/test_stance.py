@@ -53,7 +53,7 @@ REFUSALS = [
     (
         "The City's 287(g) agreement with Immigration and Customs Enforcement is hereby "
         "terminated.",
-        "no-city-resources-for-ice",
+        "police-not-immigration-agents",  # a 287(g) agreement lends officers, not city money
     ),
     (
         "A Resolution opposing legislation that would withhold federal funds from sanctuary "
@@ -91,7 +91,7 @@ def test_the_same_act_without_the_refusal_stays_contrary():
         "U.S. Immigration and Customs Enforcement."
     )
     assert found["police-not-immigration-agents"] == "contrary"
-    assert found["no-city-resources-for-ice"] == "contrary"
+    assert "no-city-resources-for-ice" not in found  # officers, not city money or property
 
 
 def test_a_denied_declaration_is_contrary():
@@ -219,3 +219,19 @@ def test_an_amicus_brief_in_support_of_a_sanctuary_law_is_not_opposition():
         "ACT) AND AUTHORIZING SIGNING ONTO THE AMICUS CURIAE BRIEF"
     )
     assert "contrary" not in stances(text).values()
+
+
+def test_a_list_clause_cut_from_its_lead_in_is_context_not_contrary():
+    # The ordinance's "No officer shall:" is on another line the scrape did not keep.
+    clause = (
+        "(d) Perform the functions of an immigration officer, whether under 8 U.S.C. § 1357(g) "
+        "or any other law."
+    )
+    (cand,) = [
+        c for c in matcher().match(clause) if c.commitment_id == "police-not-immigration-agents"
+    ]
+    assert cand.stance == "context"
+    assert any("opening words are missing" in line for line in cand.rules)
+    # a numbered agenda title is no list clause: its contrary act stays contrary
+    title = "4. Authorizing the Sheriff to enter into a 287(g) agreement with ICE."
+    assert stances(title)["police-not-immigration-agents"] == "contrary"

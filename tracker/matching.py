@@ -42,9 +42,13 @@ How a text is scored, per commitment:
   - a score at or above `threshold` makes a candidate; its stance is "contrary" when the
     contrary patterns' weights outweigh the supporting ones (see "reading the stance" below).
 
-Speed: one trie-shaped regex of every trigger (`any`) phrase rejects the texts that cannot
-match; a second one over every phrase finds all occurrences in one pass (overlapping ones
-included). The rest is set arithmetic.
+A contrary reading is only a guess when the text is one clause of a list cut from its lead-in
+("(c) Perform the functions of an immigration officer…", whose "No officer shall:" was lost):
+such a candidate is context, and says so.
+
+Speed: one trie-shaped regex of every trigger (`any`) phrase, each with its word end ("AB" is
+not in "abatement"), rejects the texts that cannot match; a second one over every phrase finds
+all occurrences in one pass (overlapping ones included). The rest is set arithmetic.
 """
 
 from __future__ import annotations
@@ -185,38 +189,47 @@ def _end_rx(key: str, prefix: bool) -> str:
     return ""
 
 
-def _trie_rx(keys: Iterable[tuple[str, ...]]) -> str:
+def _trie_rx(
+    keys: Iterable[tuple[str, ...]], ends: dict[tuple[str, ...], str] | None = None
+) -> str:
     """One regex for many phrases, shaped as a trie so it fails fast at most positions.
 
     Branches at a node begin with disjoint characters, so the regex follows the one path the
     text allows and returns the longest phrase there; the shorter ones on that path are found
-    again from `Matcher._chains`.
+    again from `Matcher._chains`. With `ends` (a phrase's end rule, "" for a word prefix) a
+    phrase counts only where its word ends: "AB" (Assembly Bill) then never fires on
+    "abatement", so a routine item is not scanned in full for it.
     """
     trie: dict = {}
     for units in keys:
         node = trie
         for unit in units:
             node = node.setdefault(unit, {})
-        node[_END] = {}
+        node[_END] = (ends or {}).get(units, "")
 
     def emit(node: dict) -> str:
         alts = [_unit_rx(u) + emit(child) for u, child in node.items() if u != _END]
+        end = node.get(_END)
         if not alts:
-            return ""
+            return end or ""
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if _END in node else body
+        if end is None:
+            return body
+        return f"(?:{body})?" if not end else f"(?:{body}|{end})"
 
     return emit(trie)
 
 
-def _combined_rx(keys: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+def _combined_rx(
+    keys: dict[str, tuple[str, ...]], ends: dict[tuple[str, ...], str] | None = None
+) -> re.Pattern[str]:
     words = [u for u in keys.values() if re.match(r"\w", u[0])]
     others = [u for u in keys.values() if not re.match(r"\w", u[0])]
     parts = []
     if words:
-        parts.append(r"(?<!\w)" + _trie_rx(words))
+        parts.append(r"(?<!\w)" + _trie_rx(words, ends))
     if others:
-        parts.append(_trie_rx(others))
+        parts.append(_trie_rx(others, ends))
     return re.compile("|".join(parts) or r"(?!)")
 
 
@@ -400,11 +413,13 @@ class Matcher:
 
         index = {key: i for i, key in enumerate([*units_of, *gaps])}
         self._phrases: list[_Phrase] = []
+        ends: dict[tuple[str, ...], str] = {}  # each phrase's end rule, for the quick pre-check
         for key, units in units_of.items():
             prefix = any(_is_prefix_spelling(s) for s in spellings[key])
             body = "".join(_unit_rx(u) for u in units)
             # A prefix phrase takes the rest of its word, so terms and overlaps are whole words.
             end = r"\w*" if prefix and key[-1].isalpha() else _end_rx(key, prefix)
+            ends[units] = "" if end == r"\w*" else end
             self._phrases.append(_Phrase(key, re.compile(body + end)))
         for key, (rx, _) in gaps.items():
             self._phrases.append(_Phrase(key, rx))
@@ -470,9 +485,18 @@ class Matcher:
             terms: dict[str, str] = {}
             for p in c.rules.patterns:
                 for a in p.any:
-                    for part in gaps[key_of(a)][1] if key_of(a) in gaps else [a]:
+                    parts = gaps[key_of(a)][1] if key_of(a) in gaps else [a]
+                    # A proximity phrase needs all its word groups, so one group of several
+                    # words recalls every text it can match ("assist ~6 Immigration and Customs
+                    # Enforcement": not "assist", which would fetch half the archive). Single
+                    # words may be cut stems ("immigra") a stemming index never finds: all go.
+                    groups = [g for g in parts if len(g.split()) > 1]
+                    for part in [max(groups, key=lambda g: len(g.split()))] if groups else parts:
                         part = part.strip(" \t\r\n" + _DASHES)
                         terms.setdefault(re.sub(r"\W+", " ", part.lower()).strip(), part)
+                        if re.search(r"(?i)\sand\s", part):  # "&" is no word to a full-text index
+                            bare = re.sub(r"(?i)\s+and\s+", " ", part)
+                            terms.setdefault(re.sub(r"\W+", " ", bare.lower()).strip(), bare)
             self._rules.append(
                 _Rules(
                     id=c.id,
@@ -485,7 +509,7 @@ class Matcher:
                 )
             )
         self._by_id = {r.id: r for r in self._rules}
-        self._trigger_rx = _combined_rx({k: units_of[k] for k in trigger_keys})
+        self._trigger_rx = _combined_rx({k: units_of[k] for k in trigger_keys}, ends)
         self._all_rx = _combined_rx(units_of)
 
     @classmethod
@@ -632,14 +656,22 @@ class Matcher:
             if score < rules.threshold - 1e-9:
                 continue
             margin = abs(supports - contrary) / score
+            fragment = False
             if contrary > supports and margin >= _CONTRARY_MARGIN:
                 stance: Stance = "contrary"
+                # A clause of a list whose lead-in ("No officer shall:") is not in the text
+                # may be forbidding the act it names: unsure, so context.
+                if _LIST_FRAGMENT.match(text, lo, hi):
+                    stance, fragment = "context", True
             elif supports > contrary:
                 stance = "supports"
             else:  # unsure: never a guessed "contrary"
                 stance = "context"
             confidence = round(min(1.0, score / (2 * rules.threshold)) * (0.5 + 0.5 * margin), 2)
-            out.append(self._candidate(text, rules.id, score, stance, read, lo, hi, confidence))
+            cand = self._candidate(text, rules.id, score, stance, read, lo, hi, confidence)
+            if fragment:
+                cand.rules[-1:] = [_FRAGMENT_WHY]
+            out.append(cand)
         out.sort(key=lambda c: -c.score)
         return out
 
@@ -760,6 +792,19 @@ _CLAUSE_START = re.compile(
     r"|\btherefore\b|\n\s*\n"
 )
 _CLAUSE_BACK = 160  # characters before a hit that can hold its negation
+
+# A text that opens as one clause of a list, with no subject: "(c) Perform the functions of an
+# immigration officer", "- Honoring any civil immigration detainer", "(b) assisting with ...".
+# Ordinances list what officers shall not do; cut out of its lead-in, such a clause names the
+# act it may be forbidding, so its contrary reading is a guess.
+_LIST_FRAGMENT = re.compile(
+    r"\s*(?:(?:\(?[A-Za-z0-9]{1,4}\)|[a-z0-9]{1,3}[.)]|[-\u2022\u2013*])\s+"  # "(c)", "2.", "-"
+    r"(?:[a-z]|(?!Authoriz|Approv|Accept|Adopt|Amend|Award|Ratif|Consider|Renew|Extend|Execut)"
+    r"[A-Z][a-z]+ing\b|(?:Perform|Permit|Assist|Participate|Honor|Respond|Allow|Use|Share"
+    r"|Detain|Arrest|Notify|Disclose|Inquire|Investigate|Stop|Question|Enforce|Cooperate"
+    r"|Expend|Hold|Engage|Act)\b))"
+)
+_FRAGMENT_WHY = "a clause of a list whose opening words are missing (it may forbid this): context"
 _CONTRARY_MARGIN = 0.1  # contrary only when (contrary - supports) / total reaches this
 
 
