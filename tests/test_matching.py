@@ -737,3 +737,47 @@ def test_a_welcoming_city_resolution_is_welcoming_evidence_not_the_sanctuary_dec
     found = stances_of(text)
     assert found.get("welcoming-integration") == "supports"
     assert "declare-sanctuary" not in found
+
+
+# --- wording found on the third corpus's tune part, written here in our own words ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment", "stance"),
+    [
+        ("An Ordinance adding a chapter on the solicitation of immigration status by city staff",
+         "information-privacy", "supports"),
+        ("Staff do not ask for citizenship, immigration or residency status at the counter.",
+         "information-privacy", "supports"),
+        ("An Ordinance restricting the use of County property for civil immigration enforcement.",
+         "no-city-resources-for-ice", "supports"),
+        ("The Village does not provide facilities for federal immigration agents.",
+         "no-city-resources-for-ice", "supports"),
+        ("A resolution urging the President to extend protections for refugees from Sudan.",
+         "change-state-law", "supports"),
+        ("A resolution in support of House Bill 12, requiring cooperation with federal immigration "
+         "authorities by every police department.", "change-state-law", "contrary"),
+        ("Approving the enhanced application process for the city identity card.",
+         "municipal-id", "supports"),
+        ("No person shall be detained solely because of their immigration status.",
+         "detainer-limits", "supports"),
+        ("Deputies will not undertake any immigration-related investigation.",
+         "police-not-immigration-agents", "supports"),
+        ("Declaring the County an immigrant-friendly community.", "welcoming-integration",
+         "supports"),
+        ("Final report of the Mayor's Immigration Task Force.", "sanctuary-task-force", "supports"),
+    ],
+)  # fmt: skip
+def test_other_councils_wording_reaches_its_promise(text, commitment, stance):
+    assert stances_of(text).get(commitment) == stance
+
+
+def test_officers_lent_to_ice_are_no_city_property_rule_and_not_a_sanctuary_ordinance():
+    moa = (
+        "ICE delegates to nominated and trained Sheriff's Office personnel to perform certain "
+        "immigration enforcement functions."
+    )
+    assert "no-city-resources-for-ice" not in stances_of(moa)
+    declared = "The Village adopted an ordinance declaring that it is not a sanctuary city."
+    found = stances_of(declared)
+    assert found.get("declare-sanctuary") == "contrary" and "sanctuary-ordinance" not in found
