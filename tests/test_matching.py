@@ -484,10 +484,23 @@ def test_corpus_quality_targets():
     assert result.decoy_candidates == [], "candidates proposed from decoys"
 
 
+REAL_PARTS = ("tune", "tune2", "holdout", "holdout2", "tune3")  # holdout3 is read by the bench only
+
+
+def real_texts() -> list[dict]:
+    folder = CORPUS.parent / "real_corpus"
+    return [
+        {"id": i["id"], "text": i["text"]}
+        for part in REAL_PARTS
+        for i in yaml.safe_load((folder / f"{part}.yaml").read_text(encoding="utf-8"))
+    ]
+
+
 @pytest.mark.skipif(not CORPUS.exists(), reason="no labelled corpus yet")
-def test_fts_recall_finds_every_corpus_item_the_matcher_proposes():
+@pytest.mark.parametrize("corpus", ["synthetic", "real"])
+def test_fts_recall_finds_every_corpus_item_the_matcher_proposes(corpus):
     """The caller's FTS5 recall query (quoted fts_terms, porter tokenizer) loses nothing."""
-    items = load_corpus()
+    items = load_corpus() if corpus == "synthetic" else real_texts()
     conn = sqlite3.connect(":memory:")
     conn.execute(
         "create virtual table t using fts5(text, tokenize='porter unicode61 remove_diacritics 2')"
