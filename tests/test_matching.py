@@ -794,3 +794,23 @@ def test_officers_lent_to_ice_are_no_city_property_rule_and_not_a_sanctuary_ordi
     declared = "The Village adopted an ordinance declaring that it is not a sanctuary city."
     found = stances_of(declared)
     assert found.get("declare-sanctuary") == "contrary" and "sanctuary-ordinance" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment"),
+    [
+        ("A grant to the library for a pro bono immigration clinic.", "legal-defense"),
+        ("Accepting an ITIN in place of a Social Security number on business license applications.",
+         "services-regardless-of-status"),
+        ("The jail will not honor ICE holds or administrative warrants.", "detainer-limits"),
+        ("Translating vital documents for residents who speak Spanish.", "language-access"),
+        ("Second reading of the Community Trust Ordinance.", "sanctuary-ordinance"),
+        ("A general order ending pretextual stops and consent searches.", "no-stop-and-frisk"),
+    ],
+)  # fmt: skip
+def test_wording_written_for_the_promise_not_found_in_any_corpus(text, commitment):
+    assert stances_of(text).get(commitment) == "supports"
+
+
+def test_a_sign_language_services_contract_is_no_language_access_evidence():
+    assert stances_of("A contract for American Sign Language services at council meetings.") == {}
