@@ -8,8 +8,9 @@ Corpora (tests/fixtures/): IN-SAMPLE is match_corpus.yaml (the rules were writte
 TUNE is real_corpus/tune.yaml + tune2.yaml (real wording, may be read while tuning); SPENT is
 real_corpus/holdout.yaml + holdout2.yaml, the first two holdouts, tuned on since they were
 reported; TUNE3 is real_corpus/tune3.yaml (gathered with holdout3, may be read while tuning);
-HOLDOUT3 is real_corpus/holdout3.yaml, the one clean out-of-sample part. HOLDOUT3 is only read
-with --holdout and its items are never listed, so tuning runs cannot peek.
+HOLDOUT3 is real_corpus/holdout3.yaml, run once for its report (commit c263380; results in
+real_corpus/README.md). It is only read with --holdout and its items are never listed, so tuning
+runs cannot peek.
 
 Overall, item level: a relevant item is found when the matcher proposes at least one of its
 commitments; an item with proposals counts towards precision when one of them is right.
