@@ -814,3 +814,39 @@ def test_wording_written_for_the_promise_not_found_in_any_corpus(text, commitmen
 
 def test_a_sign_language_services_contract_is_no_language_access_evidence():
     assert stances_of("A contract for American Sign Language services at council meetings.") == {}
+
+
+def test_a_record_whose_status_field_says_failed_reads_its_supporting_measure_as_contrary():
+    failed = (
+        "Type: Ordinance Status: Failed to Pass Intro date: 3/1/2017 Controlling Body: Committee "
+        "on Human Relations Final action: Title: Amendment of the Welcoming City Ordinance"
+    )
+    assert stances_of(failed).get("sanctuary-ordinance") == "contrary"
+    assert stances_of(failed.replace("Failed to Pass", "Passed")).get("sanctuary-ordinance") == (
+        "supports"
+    )
+
+
+def test_not_a_citizen_describes_a_person_and_refuses_nothing():
+    rule = (
+        "An applicant for a rental license who is not a United States citizen must provide a "
+        "number that establishes lawful presence."
+    )
+    assert stances_of(rule).get("services-regardless-of-status") == "contrary"
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment"),
+    [
+        ("The Sheriff's Office receives and accepts I-247N notification requests from ICE.",
+         "detainer-limits"),
+        ("Official actions shall be taken in the English language, and in no other language.",
+         "language-access"),
+        ("A memorandum with U.S. Customs and Border Protection for the housing of federal "
+         "detainees in the county jail.", "no-city-resources-for-ice"),
+        ("No policy may limit the enforcement of federal immigration laws to less than the full "
+         "extent permitted by federal law.", "police-not-immigration-agents"),
+    ],
+)  # fmt: skip
+def test_cooperation_written_in_other_words_is_contrary(text, commitment):
+    assert stances_of(text).get(commitment) == "contrary"

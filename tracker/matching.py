@@ -737,9 +737,15 @@ def _flat(s: str) -> str:
 # ("prohibiting discrimination on the basis of immigration status") still supports, and a
 # declaration that is denied ("not a sanctuary jurisdiction") is written as its own contrary
 # pattern in the rules, so a stray negation can never turn support into a wrong "contrary".
+# "not" that describes a person ("an applicant who is not a United States citizen", "not lawfully
+# present") refuses nothing: the rule's act still applies to them.
+_NOT_A_PERSON = (
+    r"(?!\s+(?:a\s+)?(?:(?:united\s+states|u\.\s?s\.?)\s+)?(?:citizens?|nationals?)(?!\w)"
+    r"|\s+(?:lawfully|legally)\s+(?:present|admitted|residing))"
+)
 _NEGATOR = re.compile(
-    r"(?<!\w)(?:not|never|neither|nor|no(?![.#]|\s*\d)|no longer|limit\w*|restrict\w*"
-    r"|prevent\w*|refrain\w*|prohibit\w*|ban|bans|banning"
+    rf"(?<!\w)(?:not{_NOT_A_PERSON}|never|neither|nor|no(?![.#]|\s*\d)|no longer"
+    r"|limit\w*|restrict\w*|prevent\w*|refrain\w*|prohibit\w*|ban|bans|banning"
     r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
     r"|withdraw\w*|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
     r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
@@ -759,6 +765,11 @@ _NEGATED_AFTER = re.compile(
 _UNADOPTED_BEFORE = re.compile(
     r"(?<!\w)(?:not adopted|not approved|not passed|declin\w* to (?:adopt|approve|pass|consider)"
     r"|voted down|failed to (?:adopt|pass|approve))(?!\w)"
+)
+# A record's own status field (Legistar prints "Status: Failed to Pass" above the title): it says
+# the measure failed wherever in the record the rule's words are.
+_STATUS_FAILED = re.compile(
+    r"(?<!\w)status:\s*(?P<neg>failed(?: to (?:pass|adopt))?|defeated|not adopted|vetoed)(?!\w)"
 )
 _UNADOPTED_AFTER = re.compile(
     r"[^.;:!?]{0,80}?(?:[.;]\s+(?:[\w ,]{0,20}\s)?the (?:ordinance|resolution|measure|proposal)"
@@ -783,6 +794,7 @@ def _unadopted(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> 
     after = _UNADOPTED_AFTER.match(lower, hit[1])
     if after:
         found.append(" ".join(after.group("neg").split()))
+    found.extend(m.group("neg") for m in _STATUS_FAILED.finditer(lower))
     return found
 
 
