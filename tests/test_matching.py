@@ -851,3 +851,15 @@ def test_not_a_citizen_describes_a_person_and_refuses_nothing():
 )  # fmt: skip
 def test_cooperation_written_in_other_words_is_contrary(text, commitment):
     assert stances_of(text).get(commitment) == "contrary"
+
+
+def test_a_word_broken_at_a_pdf_line_end_is_read_whole_and_cited_as_printed():
+    text = (
+        "2. Officers will not enforce federal immigra-\ntion law or hold anyone for depor- tation."
+    )
+    (cand,) = [
+        c for c in matcher().match(text) if c.commitment_id == "police-not-immigration-agents"
+    ]
+    assert cand.stance == "supports"
+    assert "immigra-\ntion" in text[cand.start : cand.end]  # offsets point into the original
+    assert matcher().match("The immigrant- rights fair and a new ice- rink.") == []

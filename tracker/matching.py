@@ -25,8 +25,9 @@ How a phrase matches (the same for `any`, `with_any`, `decoys` and `exclude_if_a
 Glued words are read apart before matching: exported titles and OCR write
 "ImmigrationEnforcement", "ICEAgreement" or "sanctuarycity". A capital after a lower-case letter
 (or a capital followed by a capitalised word) starts a new word, and a run of lower-case letters
-that holds an immigration word is split when it is wholly made of the rules' own words. Offsets
-stay those of the original text.
+that holds an immigration word is split when it is wholly made of the rules' own words. A word a
+PDF broke at a line end ("immigra- tion", "depor-\ntation") is joined again when it starts with
+an immigration stem. Offsets stay those of the original text.
 
 How a text is scored, per commitment:
   - `exclude_if_any`: any occurrence drops the text for that commitment;
@@ -303,6 +304,35 @@ def _unglue(text: str, lower: str, vocabulary: frozenset[str]) -> tuple[str, lis
     return "".join(out), offsets
 
 
+# A word a PDF broke at the end of a line: "immigra- tion", "depor-\ntation".
+_BROKEN = re.compile(r"(?<![\w-])([a-z]{2,})-[ \t]*\n?[ \t]*([a-z]{2,})(?![\w-])")
+
+
+def _join_broken(lower: str, vocabulary: frozenset[str]) -> tuple[str, list[int]] | None:
+    """`lower` with line-broken immigration words joined again, and each position's offset in it.
+
+    Only a break whose halves make a word starting with an immigration stem is joined, and only
+    when the second half is no word of the rules ("immigrant- rights" stays two words). None when
+    nothing is broken (the usual case)."""
+    if "-" not in lower:
+        return None
+    joins = [
+        m
+        for m in _BROKEN.finditer(lower)
+        if m.group(2) not in vocabulary and (m.group(1) + m.group(2)).startswith(_GLUE_HINTS)
+    ]
+    if not joins:
+        return None
+    out, offsets, prev = [], [], 0
+    for m in joins:
+        out.append(lower[prev : m.end(1)])
+        offsets.extend(range(prev, m.end(1)))
+        prev = m.start(2)
+    out.append(lower[prev:])
+    offsets.extend(range(prev, len(lower)))
+    return "".join(out), offsets
+
+
 def _segment(word: str, vocabulary: frozenset[str]) -> list[int]:
     """Inner cut positions when the whole word is two or more vocabulary words, else []."""
     n = len(word)
@@ -569,6 +599,10 @@ class Matcher:
         unglued = _unglue(text, lower, self._vocabulary)
         if unglued is not None:
             lower, offsets = unglued
+        joined = _join_broken(lower, self._vocabulary)
+        if joined is not None:
+            lower, kept = joined
+            offsets = [offsets[k] for k in kept] if offsets is not None else kept
         if not self._trigger_rx.search(lower):
             return []
         found: list[Occurrence] = []
