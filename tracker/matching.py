@@ -305,7 +305,10 @@ def _unglue(text: str, lower: str, vocabulary: frozenset[str]) -> tuple[str, lis
 
 
 # A word a PDF broke at the end of a line: "immigra- tion", "depor-\ntation".
-_BROKEN = re.compile(r"(?<![\w-])([a-z]{2,})-[ \t]*\n?[ \t]*([a-z]{2,})(?![\w-])")
+# A space or line break after the hyphen is required: "immigration-related" is one word as written.
+_BROKEN = re.compile(r"(?<![\w-])([a-z]{2,})-(?:[ \t]*\n|[ \t]+)[ \t]*([a-z]{2,})(?![\w-])")
+_BREAK_AT = re.compile(r"[a-z]-(?:[ \t]*\n|[ \t]+)")
+_WORD_BACK = re.compile(r"[a-z]+$")
 
 
 def _join_broken(lower: str, vocabulary: frozenset[str]) -> tuple[str, list[int]] | None:
@@ -314,13 +317,13 @@ def _join_broken(lower: str, vocabulary: frozenset[str]) -> tuple[str, list[int]
     Only a break whose halves make a word starting with an immigration stem is joined, and only
     when the second half is no word of the rules ("immigrant- rights" stays two words). None when
     nothing is broken (the usual case)."""
-    if "-" not in lower:
+    if "- " not in lower and "-\n" not in lower:
         return None
-    joins = [
-        m
-        for m in _BROKEN.finditer(lower)
-        if m.group(2) not in vocabulary and (m.group(1) + m.group(2)).startswith(_GLUE_HINTS)
-    ]
+    joins = []
+    for at in _BREAK_AT.finditer(lower):  # the hyphen first: cheap, and rare in a title
+        m = _BROKEN.match(lower, _WORD_BACK.search(lower, 0, at.start() + 1).start())
+        if m and m.group(2) not in vocabulary and (m.group(1) + m.group(2)).startswith(_GLUE_HINTS):
+            joins.append(m)
     if not joins:
         return None
     out, offsets, prev = [], [], 0
