@@ -1,4 +1,4 @@
-"""Add newly gathered items to a real corpus round, each to its part by the hash of its URL.
+"""Add newly gathered items to a real corpus round, each to its part (by the hash of its URL).
 
 The part is decided here, when an item is collected and before anyone runs the matcher on it:
 holdout<N> when the first hex digit of sha256(source_url) is below 8, tune<N> otherwise (round 2:

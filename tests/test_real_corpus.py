@@ -143,7 +143,7 @@ PARTS2 = ("tune2", "holdout2")
 PARTS3 = ("tune3", "holdout3")
 
 
-def part_by_url(source_url: str, parts: tuple[str, str]) -> str:
+def part_by_url(source_url: str, parts: tuple[str, ...]) -> str:
     """The part (tune, holdout) a round's item belongs to, from its source URL alone; a round
     with one part (holdout4) keeps all its items there."""
     if len(parts) == 1:
