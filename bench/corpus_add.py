@@ -1,11 +1,11 @@
-"""Add newly gathered items to a real corpus round, each to its part by the hash of its URL.
+"""Add newly gathered items to a real corpus round, each to its part (by the hash of its URL).
 
 The part is decided here, when an item is collected and before anyone runs the matcher on it:
 holdout<N> when the first hex digit of sha256(source_url) is below 8, tune<N> otherwise (round 2:
-tune2 / holdout2, ids s001...; round 3: tune3 / holdout3, ids t001...). Items from one address
-land together, so a document never leaks from one part into the other. An item whose text or
-source URL is already in an earlier round's corpus, or whose text is already in this round, is
-skipped.
+tune2 / holdout2, ids s001...; round 3: tune3 / holdout3, ids t001...). Round 4 is all held out:
+every item goes to holdout4 (ids u001...), there is no tune4. Items from one address land
+together, so a document never leaks from one part into the other. An item whose text or source
+URL is already in an earlier round's corpus, or whose text is already in this round, is skipped.
 Usage: python bench/corpus_add.py [--round N] NEW_ITEMS.yaml   (default round 2; format: README.md)
 """
 
@@ -19,17 +19,20 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "real_corpus"
-ID_PREFIX = {2: "s", 3: "t"}
+ID_PREFIX = {2: "s", 3: "t", 4: "u"}
+HOLDOUT_ONLY = {4}  # rounds with no tune part: nobody tunes on them
 
 
-def parts(rnd: int) -> tuple[str, str]:
-    """The (tune, holdout) file stems of a round: round 1 is tune / holdout."""
+def parts(rnd: int) -> tuple[str, ...]:
+    """The file stems of a round: (tune, holdout), round 1 is tune / holdout; (holdout4,) for 4."""
     suffix = "" if rnd == 1 else str(rnd)
-    return (f"tune{suffix}", f"holdout{suffix}")
+    return (f"holdout{suffix}",) if rnd in HOLDOUT_ONLY else (f"tune{suffix}", f"holdout{suffix}")
 
 
 def part_of(url: str, rnd: int = 2) -> str:
-    """tune<N> or holdout<N>, from the item's source URL alone."""
+    """tune<N> or holdout<N>, from the item's source URL alone (always holdout in round 4)."""
+    if rnd in HOLDOUT_ONLY:
+        return parts(rnd)[0]
     tune, holdout = parts(rnd)
     return holdout if int(hashlib.sha256(url.encode("utf-8")).hexdigest()[0], 16) < 8 else tune
 
@@ -52,6 +55,7 @@ def main(argv: list[str]) -> int:
     taken = {i["id"] for items in current.values() for i in items}
     texts = {i["text"] for items in current.values() for i in items}
     urls = set()  # a document of an earlier round stays out of this one, whatever the excerpt
+    # (within the round, several excerpts of one address are allowed: they share a part)
     for old in range(1, rnd):
         for stem in parts(old):
             for i in _load(stem):

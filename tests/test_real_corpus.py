@@ -5,7 +5,8 @@ commissions (plus a few foreign and Birmingham-named decoys), labelled against t
 These tests never look at matcher output; they only keep the corpus honest: ids unique, URLs
 http(s), labels drawn from the catalogue, and the tune/holdout split reproducible: for the first
 corpus from ``sha256(id + text)``, for the second and third (tune2/holdout2, tune3/holdout3) from
-``sha256(source_url)`` -> holdout when its first hex digit is below 8.
+``sha256(source_url)`` -> holdout when its first hex digit is below 8. The fourth round
+(holdout4) is held out whole: it has no tune part.
 """
 
 from __future__ import annotations
@@ -142,8 +143,11 @@ PARTS2 = ("tune2", "holdout2")
 PARTS3 = ("tune3", "holdout3")
 
 
-def part_by_url(source_url: str, parts: tuple[str, str]) -> str:
-    """The part (tune, holdout) a round's item belongs to, from its source URL alone."""
+def part_by_url(source_url: str, parts: tuple[str, ...]) -> str:
+    """The part (tune, holdout) a round's item belongs to, from its source URL alone; a round
+    with one part (holdout4) keeps all its items there."""
+    if len(parts) == 1:
+        return parts[0]
     digest = hashlib.sha256(source_url.encode("utf-8")).hexdigest()
     return parts[1] if int(digest[0], 16) < 8 else parts[0]
 
@@ -225,4 +229,37 @@ def test_third_corpus_split_is_by_url_and_shares_nothing_with_earlier_rounds(
 def test_third_corpus_covers_every_commitment(corpus3):
     items = [i for part in PARTS3 for i in corpus3[part]]
     covered = {label["commitment_id"] for item in items for label in item["labels"]}
+    assert covered == COMMITMENT_IDS
+
+
+# ------------------------------------------------- the fourth corpus (all held out)
+# Nobody tunes on holdout4: every item of round 4 goes there (bench/corpus_add.py --round 4).
+
+
+@pytest.fixture(scope="module")
+def corpus4() -> list[dict]:
+    data = yaml.safe_load((CORPUS / "holdout4.yaml").read_text(encoding="utf-8"))
+    assert isinstance(data, list) and data
+    return data
+
+
+def test_fourth_corpus_fields_labels_and_ids(corpus4):
+    check_round_items(corpus4, r"u\d{3}", 90)
+    assert [i["id"] for i in corpus4] == [f"u{n:03d}" for n in range(1, len(corpus4) + 1)]
+    assert not (CORPUS / "tune4.yaml").exists()
+
+
+def test_fourth_corpus_shares_nothing_with_earlier_rounds(corpus, corpus2, corpus3, corpus4):
+    earlier = all_items(corpus) + [
+        i
+        for loaded, parts in ((corpus2, PARTS2), (corpus3, PARTS3))
+        for p in parts
+        for i in loaded[p]
+    ]
+    check_round_split({"holdout4": corpus4}, ("holdout4",), earlier)
+
+
+def test_fourth_corpus_covers_every_commitment_and_kind(corpus4):
+    assert {i["kind"] for i in corpus4} == KINDS
+    covered = {label["commitment_id"] for item in corpus4 for label in item["labels"]}
     assert covered == COMMITMENT_IDS
