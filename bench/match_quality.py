@@ -7,9 +7,10 @@ decoys, and the misses and false positives.
 Corpora (tests/fixtures/): IN-SAMPLE is match_corpus.yaml (the rules were written on it);
 TUNE is real_corpus/tune.yaml + tune2.yaml + tune3.yaml (real wording, read while tuning); SPENT
 is real_corpus/holdout.yaml + holdout2.yaml + holdout3.yaml, holdouts each reported once (results
-in real_corpus/README.md) and tuned on since; HOLDOUT4 is real_corpus/holdout4.yaml, the one clean
-out-of-sample part, all of it held out. HOLDOUT4 is only read with --holdout and its items are
-never listed, so tuning runs cannot peek.
+in real_corpus/README.md) and tuned on since; HOLDOUT4 is real_corpus/holdout4.yaml, all of it
+held out, run once for its report (commit 5a680de; real_corpus/README.md). HOLDOUT4 is only read
+with --holdout and its items are never listed, so tuning runs cannot peek; a fifth round is
+needed before any further out-of-sample claim.
 
 Overall, item level: a relevant item is found when the matcher proposes at least one of its
 commitments; an item with proposals counts towards precision when one of them is right.
