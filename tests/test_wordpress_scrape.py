@@ -384,11 +384,18 @@ def test_press_releases_are_matched_and_shown(wp_site, wp_cfg, db):
     app = create_app({"SETTINGS": wp_cfg, "TESTING": True})
     scrape(db, wp_cfg, progress=False)
     match_all(db, wp_cfg.place.catalogue)
-    (ev,) = db.query(
-        "select * from evidence where kind = 'match' and unit_kind = 'press'"
-        " and title like '%Sanctuary%'"
-    )
-    assert (ev["commitment_id"], ev["date"]) == ("declare-sanctuary", "2017-02-02")
+    # One candidate per promise the release bears on: the declaration, and the equal treatment
+    # "whatever their citizenship status or national origin" it quotes.
+    found = {
+        r["commitment_id"]: r
+        for r in db.query(
+            "select * from evidence where kind = 'match' and unit_kind = 'press'"
+            " and title like '%Sanctuary%'"
+        )
+    }
+    assert set(found) == {"declare-sanctuary", "equal-protection"}
+    ev = found["declare-sanctuary"]
+    assert ev["date"] == "2017-02-02"
     assert ev["source_url"].endswith(PRESS_RELEASES[2])
     review(db, ev["id"], "accepted", who="Test editors", note="The council's own announcement.")
     client = app.test_client()
