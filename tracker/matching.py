@@ -466,8 +466,10 @@ class Matcher:
         self._vocabulary = frozenset(words)
 
         # Every phrase on the trie path of a longer one, so one hit yields all phrases there.
+        # (Each key's own prefixes are looked up, not every key compared with every other.)
         self._chains: dict[str, tuple[int, ...]] = {
-            key: tuple(index[k] for k in units_of if key.startswith(k)) for key in units_of
+            key: tuple(sorted(index[key[:n]] for n in range(1, len(key) + 1) if key[:n] in index))
+            for key in units_of
         }
 
         self._rules: list[_Rules] = []
