@@ -62,7 +62,7 @@ from typing import Literal
 
 from .catalog import Commitment
 
-__all__ = ["PASSAGE_MAX", "Candidate", "Matcher"]
+__all__ = ["PASSAGE_MAX", "Candidate", "Matcher", "find_phrases"]
 
 PASSAGE_MAX = 400  # characters of text shown to an editor as the justifying passage
 Stance = Literal["supports", "contrary", "context"]
@@ -179,6 +179,39 @@ def _is_prefix_spelling(phrase: str) -> bool:
     """Does this spelling end in a lowercase word of at least _PREFIX_MIN letters?"""
     word = re.search(r"[^\W\d_]+$", phrase.strip(" \t\r\n" + _DASHES))
     return bool(word) and len(word.group()) >= _PREFIX_MIN and word.group()[-1].islower()
+
+
+def _phrase_end(key: str, prefix: bool) -> str:
+    """What may follow a whole phrase: a prefix phrase takes the rest of its word, so terms and
+    overlaps are whole words; others end at a word (or number) boundary."""
+    return r"\w*" if prefix and key[-1].isalpha() else _end_rx(key, prefix)
+
+
+def find_phrases(phrases: Sequence[str], text: str) -> list[tuple[int, int, str]]:
+    """Where phrases spelled as in the rules occur in `text` (see the module docstring: case,
+    word boundaries, prefixes, separators), as (start, end, phrase), leftmost and longest first
+    and never overlapping. A phrase written in capitals must be in capitals in the text too.
+
+    For word lists beside the rules (a commitment's `hints`) that must mean what a rule phrase
+    means; the matcher itself compiles its phrases once, into one regex."""
+    lower = _lower(text)
+    hits = []
+    for phrase in phrases:
+        units = tuple(u if u in (_SEP, _APOS, _AND) else u.lower() for u in _units(phrase))
+        key = _key(units)
+        body = "".join(_unit_rx(u) for u in units)
+        rx = re.compile(r"(?<!\w)" + body + _phrase_end(key, _is_prefix_spelling(phrase)))
+        hits.extend(
+            (m.start(), m.end(), phrase)
+            for m in rx.finditer(lower)
+            if not phrase.isupper() or text[m.start() : m.end()].isupper()
+        )
+    out, taken = [], -1
+    for start, end, phrase in sorted(hits, key=lambda h: (h[0], h[0] - h[1])):
+        if start >= taken:
+            out.append((start, end, phrase))
+            taken = end
+    return out
 
 
 def _end_rx(key: str, prefix: bool) -> str:
@@ -450,8 +483,7 @@ class Matcher:
         for key, units in units_of.items():
             prefix = any(_is_prefix_spelling(s) for s in spellings[key])
             body = "".join(_unit_rx(u) for u in units)
-            # A prefix phrase takes the rest of its word, so terms and overlaps are whole words.
-            end = r"\w*" if prefix and key[-1].isalpha() else _end_rx(key, prefix)
+            end = _phrase_end(key, prefix)
             ends[units] = "" if end == r"\w*" else end
             self._phrases.append(_Phrase(key, re.compile(body + end)))
         for key, (rx, _) in gaps.items():
@@ -467,8 +499,9 @@ class Matcher:
 
         # Every phrase on the trie path of a longer one, so one hit yields all phrases there.
         # (Each key's own prefixes are looked up, not every key compared with every other.)
+        plain = units_of.keys()
         self._chains: dict[str, tuple[int, ...]] = {
-            key: tuple(sorted(index[key[:n]] for n in range(1, len(key) + 1) if key[:n] in index))
+            key: tuple(sorted(index[key[:n]] for n in range(1, len(key) + 1) if key[:n] in plain))
             for key in units_of
         }
 

@@ -18,6 +18,7 @@ import sqlite_utils
 from .catalog import Commitment
 from .db import utcnow
 from .errors import StatusError
+from .matching import find_phrases
 from .vocab import EvidenceKind, ReviewState, Stance
 
 CONFIDENCE = 0.2  # a topic word alone is a weak sign: shown to editors as such
@@ -93,40 +94,26 @@ class Suggester:
     """Which promise an item no rule claims most likely bears on, from each promise's `hints`.
 
     A suggestion is for an editor, never a candidate: the promise whose hints the item holds
-    most (distinct words; the catalogue's order breaks a tie) comes first. A hint of four or
-    more letters not written in capitals is a word prefix ("detain" finds "detainers"); one in
-    capitals is an acronym and must be written so ("ID" is not "id" or "idea")."""
+    most (distinct words; the catalogue's order breaks a tie) comes first. Hints are spelled as
+    rule phrases (tracker.matching.find_phrases): "detain" finds "detainers", and "ID", in
+    capitals, is not the "id" in "idea"."""
 
     LIMIT = 2
 
     def __init__(self, commitments: Sequence[Commitment]):
-        self._hints = [(c.id, _hint_rx(c.hints)) for c in commitments if c.hints]
+        self._hints = [(c.id, c.hints) for c in commitments if c.hints]
 
     def suggest(self, text: str) -> list[Suggestion]:
         ranked = []
-        for position, (commitment_id, rx) in enumerate(self._hints):
+        for position, (commitment_id, hints) in enumerate(self._hints):
             words: list[str] = []
-            for m in rx.finditer(text):
-                word = " ".join(m.group().split()).lower()
+            for start, end, _ in find_phrases(hints, text):
+                word = " ".join(text[start:end].split()).lower()
                 if word not in words:
                     words.append(word)
             if words:
                 ranked.append((-len(words), position, Suggestion(commitment_id, tuple(words))))
         return [s for *_, s in sorted(ranked, key=lambda r: r[:2])[: self.LIMIT]]
-
-
-def _hint_rx(hints: Sequence[str]) -> re.Pattern[str]:
-    parts = []
-    for hint in sorted(hints, key=len, reverse=True):
-        body = r"\s+".join(re.escape(w) for w in hint.split())
-        last = hint.split()[-1]
-        if hint.isupper():
-            parts.append(rf"(?-i:(?<!\w){body}(?!\w))")
-        elif len(last) >= 4 and last.isalpha():
-            parts.append(rf"(?<!\w){body}\w*")
-        else:
-            parts.append(rf"(?<!\w){body}(?!\w)")
-    return re.compile("|".join(parts), re.I)
 
 
 def sync(db: sqlite_utils.Database, proposed: dict[str, dict], now: str) -> tuple[int, int]:
