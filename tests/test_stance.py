@@ -235,3 +235,36 @@ def test_a_list_clause_cut_from_its_lead_in_is_context_not_contrary():
     # a numbered agenda title is no list clause: its contrary act stays contrary
     title = "4. Authorizing the Sheriff to enter into a 287(g) agreement with ICE."
     assert stances(title)["police-not-immigration-agents"] == "contrary"
+
+
+def test_a_negation_inside_a_condition_refuses_nothing_in_the_main_clause():
+    # The sheriff keeps telling ICE when people leave the jail; the "no" belongs to the "where".
+    text = (
+        "When ICE asks about an inmate and no warrant is presented, the Sheriff will continue "
+        "notifying ICE of that inmate's release date."
+    )
+    assert stances(text)["detainer-limits"] == "contrary"
+    # the refusal outside the condition still refuses
+    refused = (
+        "The Sheriff shall not, unless a warrant is presented, continue notifying ICE of an "
+        "inmate's release date."
+    )
+    assert stances(refused)["detainer-limits"] == "supports"
+
+
+def test_an_act_named_only_as_the_subject_of_a_report_is_context_not_contrary():
+    text = (
+        "Presentation of the Police Department's annual report regarding its role in "
+        "cooperation with U.S. Immigration and Customs Enforcement."
+    )
+    (cand,) = [
+        c for c in matcher().match(text) if c.commitment_id == "police-not-immigration-agents"
+    ]
+    assert cand.stance == "context"
+    assert any('the subject of "regarding"' in line for line in cand.rules)
+    # a verb of doing after the marker makes it the act again
+    doing = "A Resolution regarding entering into a 287(g) agreement with ICE for the jail."
+    assert stances(doing)["police-not-immigration-agents"] == "contrary"
+    # and a measure's own title says what the measure does
+    title = "An ordinance relating to a 287(g) agreement with Immigration and Customs Enforcement."
+    assert stances(title)["police-not-immigration-agents"] == "contrary"

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -717,19 +718,25 @@ class Matcher:
                     negs = _negations(lower, hits[0], [*co, *hits])
                     if len(negs) % 2:
                         stance_of = "supports"
+                    elif topic := _topic(lower, hits[0]):
+                        stance_of, negs = "context", [topic]
                 elif pat.stance == "supports":
                     negs = _unadopted(lower, hits[0], [*co, *hits])
                     if negs:
                         stance_of = "contrary"
                 read.append((pat, hits, co, stance_of, negs))
-            supports = sum(p.weight for p, _, _, st, _ in read if st == "supports")
-            contrary = sum(p.weight for p, _, _, st, _ in read if st == "contrary")
-            score = round(supports + contrary, 6)
+            weigh = Counter()
+            for p, _, _, st, _ in read:
+                weigh[st] += p.weight
+            supports, contrary = weigh["supports"], weigh["contrary"]
+            score = round(supports + contrary + weigh["context"], 6)
             if score < rules.threshold - 1e-9:
                 continue
             margin = abs(supports - contrary) / score
             fragment = False
-            if contrary > supports and margin >= _CONTRARY_MARGIN:
+            # Contrary acts named mostly as a subject ("policies regarding cooperation with ICE")
+            # leave the stance open: contrary needs more than the topical weight.
+            if contrary > supports + weigh["context"] and margin >= _CONTRARY_MARGIN:
                 stance: Stance = "contrary"
                 # A clause of a list whose lead-in ("No officer shall:") is not in the text
                 # may be forbidding the act it names: unsure, so context.
@@ -768,10 +775,14 @@ class Matcher:
                 why += f' with "{_flat(text[cs[0][0] : cs[0][1]])}"'
             line = f"{p.label} ({p.stance} {p.weight:g}: {why})"
             if read_as != p.stance:
-                how = "refused by" if read_as == "supports" else "the measure failed:"
+                how = {"supports": "refused by", "context": "the subject of"}.get(
+                    read_as, "the measure failed:"
+                )
                 line += f" read as {read_as}: {how} " + ", ".join(f'"{n}"' for n in negs)
             rules.append(line)
-        if stance == "context":
+        if stance == "context" and any(f[3] == "context" for f in read):
+            rules.append("the act is named as a subject, not done: context")
+        elif stance == "context":
             rules.append("stance unclear (supporting and contrary signs weigh alike): context")
         return Candidate(
             commitment_id, score, stance, terms, rules, start, end, text[start:end], confidence
@@ -889,6 +900,39 @@ _LIST_FRAGMENT = re.compile(
     r"|Expend|Hold|Engage|Act)\b))"
 )
 _FRAGMENT_WHY = "a clause of a list whose opening words are missing (it may forbid this): context"
+# A contrary act named as the subject of a measure, report or policy ("policies regarding the
+# Department's role in ... cooperation with ICE", "a report concerning ICE detainers") is not an
+# act the body does; with a verb of doing between ("regarding approving the 287(g) agreement",
+# "pertaining to entering into", "its policy to honor detainers") it is. Read without a verb, it
+# leaves the stance open. A measure's own title ("An ordinance relating to citizenship status
+# requirements for licenses", "An act concerning English as the official language") names what
+# the measure does, so it is no subject marker.
+_TOPIC = re.compile(
+    r"(?<!\w)(?<!ordinance )(?<!act )(?<!bill )(?<!resolution )(?<!law )(?<!code )(?<!chapter )"
+    r"(?P<marker>regarding|concerning|pertaining to|relating to|related to|with respect to"
+    r"|in regard to|in regards to|role in|policies on|policy on)\s+"
+    r"(?:(?!to\s|approv|authoriz|enter|execut|adopt|accept|renew|extend|sign|participat|join"
+    r"|continu|expand|ratif|award|amend|support|agree|honor|[\w'’-]+ing\s)"
+    r"[\w'’().,/-]+\s+){0,12}$"
+)
+
+
+def _topic(lower: str, hit: tuple[int, int]) -> str:
+    """The marker making the act at `hit` the subject of the text, in its clause, or ''."""
+    lo = max(0, hit[0] - _CLAUSE_BACK)
+    before = lower[lo : hit[0]]
+    cut = 0
+    for m in _CLAUSE_START.finditer(before):
+        cut = m.end()
+    m = _TOPIC.search(before, cut)
+    return m.group("marker") if m else ""
+
+
+# A condition set off before the main clause ("where no ICE arrest warrant has been presented,
+# we will continue notifying ICE", "if the person is not a citizen, the officer shall notify
+# ICE"): a negation inside it belongs to the condition and refuses nothing in the main clause.
+# "shall not, unless a judge signs a warrant, notify ICE" keeps its "not": it is outside.
+_CONDITION = re.compile(r"(?<!\w)(?:if|when|whenever|where|unless|absent)\s[^,;:]{0,150},")
 _CONTRARY_MARGIN = 0.1  # contrary only when (contrary - supports) / total reaches this
 
 
@@ -899,10 +943,11 @@ def _negations(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> 
     cut = 0
     for m in _CLAUSE_START.finditer(before):
         cut = m.end()
+    conditions = [(lo + m.start(), lo + m.end()) for m in _CONDITION.finditer(before, cut)]
     found = []
     for m in _NEGATOR.finditer(before, cut):
         s, e = lo + m.start(), lo + m.end()
-        if not any(s < oe and os < e for os, oe in own):
+        if not any(s < oe and os < e for os, oe in [*own, *conditions]):
             found.append(m.group())
     after = _NEGATED_AFTER.match(lower, hit[1])
     if after and not any(after.start() < oe and os < after.end() for os, oe in own):
