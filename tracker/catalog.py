@@ -75,7 +75,9 @@ class Pattern(Strict):
     any: list[Phrase] = Field(min_length=1)
     with_any: list[Phrase] = []
     weight: float = Field(gt=0)
-    stance: Literal[Stance.SUPPORTS, Stance.CONTRARY] = Stance.SUPPORTS
+    # context: the words show the item bears on the promise but not which way (an informational
+    # report the law requires, a hearing); it adds to the score and never makes a contrary.
+    stance: Stance = Stance.SUPPORTS
     case_sensitive: bool = False
     # False when the act is itself a prohibition ("prohibiting the renting of dwellings to illegal
     # aliens", "cease funding programs that serve illegal residents"): a "not" or "prohibiting"

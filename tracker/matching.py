@@ -734,15 +734,16 @@ class Matcher:
                 continue
             margin = abs(supports - contrary) / score
             fragment = False
-            # Contrary acts named mostly as a subject ("policies regarding cooperation with ICE")
-            # leave the stance open: contrary needs more than the topical weight.
+            # Words that only say an item bears on the promise (a TRUTH Act report, a contrary
+            # act named as a subject: "policies regarding cooperation with ICE") leave the
+            # stance open: either side needs more weight than they have.
             if contrary > supports + weigh["context"] and margin >= _CONTRARY_MARGIN:
                 stance: Stance = "contrary"
                 # A clause of a list whose lead-in ("No officer shall:") is not in the text
                 # may be forbidding the act it names: unsure, so context.
                 if _LIST_FRAGMENT.match(text, lo, hi):
                     stance, fragment = "context", True
-            elif supports > contrary:
+            elif supports > contrary and supports > weigh["context"]:
                 stance = "supports"
             else:  # unsure: never a guessed "contrary"
                 stance = "context"
@@ -780,8 +781,10 @@ class Matcher:
                 )
                 line += f" read as {read_as}: {how} " + ", ".join(f'"{n}"' for n in negs)
             rules.append(line)
-        if stance == "context" and any(f[3] == "context" for f in read):
+        if stance == "context" and any(f[3] == "context" != f[0].stance for f in read):
             rules.append("the act is named as a subject, not done: context")
+        elif stance == "context" and any(f[0].stance == "context" for f in read):
+            rules.append("words that say the item bears on the promise, not which way: context")
         elif stance == "context":
             rules.append("stance unclear (supporting and contrary signs weigh alike): context")
         return Candidate(
