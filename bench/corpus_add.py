@@ -4,8 +4,8 @@ The part is decided here, when an item is collected and before anyone runs the m
 holdout<N> when the first hex digit of sha256(source_url) is below 8, tune<N> otherwise (round 2:
 tune2 / holdout2, ids s001...; round 3: tune3 / holdout3, ids t001...). Rounds 4 and 5 are all
 held out: every item goes to holdout4 (ids u001...) or holdout5 (ids v001...), in gathering order;
-there is no tune4 or tune5. Items from one address land
-together, so a document never leaks from one part into the other. An item whose text or source
+there is no tune4 or tune5. Items from one address land together, so a document never leaks from
+one part into the other. An item whose text or source
 URL is already in an earlier round's corpus, or whose text is already in this round, is skipped.
 Usage: python bench/corpus_add.py [--round N] NEW_ITEMS.yaml   (default round 2; format: README.md)
 """
