@@ -5,8 +5,8 @@ commissions (plus a few foreign and Birmingham-named decoys), labelled against t
 These tests never look at matcher output; they only keep the corpus honest: ids unique, URLs
 http(s), labels drawn from the catalogue, and the tune/holdout split reproducible: for the first
 corpus from ``sha256(id + text)``, for the second and third (tune2/holdout2, tune3/holdout3) from
-``sha256(source_url)`` -> holdout when its first hex digit is below 8. The fourth round
-(holdout4) is held out whole: it has no tune part.
+``sha256(source_url)`` -> holdout when its first hex digit is below 8. The fourth and fifth
+rounds (holdout4, holdout5) are held out whole: they have no tune part.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ PARTS3 = ("tune3", "holdout3")
 
 def part_by_url(source_url: str, parts: tuple[str, ...]) -> str:
     """The part (tune, holdout) a round's item belongs to, from its source URL alone; a round
-    with one part (holdout4) keeps all its items there."""
+    with one part (holdout4, holdout5) keeps all its items there."""
     if len(parts) == 1:
         return parts[0]
     digest = hashlib.sha256(source_url.encode("utf-8")).hexdigest()
@@ -236,30 +236,57 @@ def test_third_corpus_covers_every_commitment(corpus3):
 # Nobody tunes on holdout4: every item of round 4 goes there (bench/corpus_add.py --round 4).
 
 
-@pytest.fixture(scope="module")
-def corpus4() -> list[dict]:
-    data = yaml.safe_load((CORPUS / "holdout4.yaml").read_text(encoding="utf-8"))
+def load_holdout_only(rnd: int) -> list[dict]:
+    """The items of a round held out whole (holdout<N>.yaml); such a round has no tune part."""
+    data = yaml.safe_load((CORPUS / f"holdout{rnd}.yaml").read_text(encoding="utf-8"))
     assert isinstance(data, list) and data
+    assert not (CORPUS / f"tune{rnd}.yaml").exists()
     return data
 
 
-def test_fourth_corpus_fields_labels_and_ids(corpus4):
-    check_round_items(corpus4, r"u\d{3}", 90)
-    assert [i["id"] for i in corpus4] == [f"u{n:03d}" for n in range(1, len(corpus4) + 1)]
-    assert not (CORPUS / "tune4.yaml").exists()
+def check_holdout_only_round(items: list[dict], prefix: str, minimum: int, earlier: list[dict]):
+    """Fields and labels, ids prefix001... in gathering order, nothing from an earlier round, all
+    three kinds and every commitment present."""
+    check_round_items(items, prefix + r"\d{3}", minimum)
+    assert [i["id"] for i in items] == [f"{prefix}{n:03d}" for n in range(1, len(items) + 1)]
+    check_round_split({"holdout": items}, ("holdout",), earlier)
+    assert {i["kind"] for i in items} == KINDS
+    covered = {label["commitment_id"] for item in items for label in item["labels"]}
+    assert covered == COMMITMENT_IDS
 
 
-def test_fourth_corpus_shares_nothing_with_earlier_rounds(corpus, corpus2, corpus3, corpus4):
-    earlier = all_items(corpus) + [
+def items_of(corpus, corpus2, corpus3) -> list[dict]:
+    """Every item of rounds 1-3 (both parts of each)."""
+    return all_items(corpus) + [
         i
         for loaded, parts in ((corpus2, PARTS2), (corpus3, PARTS3))
         for p in parts
         for i in loaded[p]
     ]
-    check_round_split({"holdout4": corpus4}, ("holdout4",), earlier)
 
 
-def test_fourth_corpus_covers_every_commitment_and_kind(corpus4):
-    assert {i["kind"] for i in corpus4} == KINDS
-    covered = {label["commitment_id"] for item in corpus4 for label in item["labels"]}
-    assert covered == COMMITMENT_IDS
+@pytest.fixture(scope="module")
+def corpus4() -> list[dict]:
+    return load_holdout_only(4)
+
+
+def test_fourth_corpus_fields_ids_kinds_commitments_and_nothing_from_earlier_rounds(
+    corpus, corpus2, corpus3, corpus4
+):
+    check_holdout_only_round(corpus4, "u", 90, items_of(corpus, corpus2, corpus3))
+
+
+# ------------------------------------------------- the fifth corpus (all held out)
+# Like round 4: every item of round 5 goes to holdout5 (bench/corpus_add.py --round 5).
+
+
+@pytest.fixture(scope="module")
+def corpus5() -> list[dict]:
+    return load_holdout_only(5)
+
+
+def test_fifth_corpus_fields_labels_ids_kinds_and_commitments(
+    corpus, corpus2, corpus3, corpus4, corpus5
+):
+    earlier = items_of(corpus, corpus2, corpus3) + corpus4
+    check_holdout_only_round(corpus5, "v", 100, earlier)
