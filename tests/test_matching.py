@@ -901,6 +901,30 @@ def test_holdout4_kinds_of_wording_reach_their_promise(text, commitment, stance)
     assert stances_of(text).get(commitment) == stance
 
 
+def test_property_kept_from_enforcement_is_a_resource_rule_not_an_officer_rule():
+    ban = "An ordinance prohibiting the use of county property for civil immigration enforcement."
+    found = stances_of(ban)
+    assert found.get("no-city-resources-for-ice") == "supports"
+    assert "police-not-immigration-agents" not in found
+    subject = "Amending the code regarding the use of town property for immigration enforcement."
+    assert stances_of(subject).get("no-city-resources-for-ice") == "supports"
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment", "stance"),
+    [
+        ("Resolution reaffirming the public safety function of local law enforcement.",
+         "police-not-immigration-agents", "supports"),
+        ("Under the county's assistance rules, non-citizens without a listed status are "
+         "ineligible for aid.", "services-regardless-of-status", "contrary"),
+        ("No applicant shall be ineligible for aid because of immigration status.",
+         "services-regardless-of-status", "supports"),
+    ],
+)  # fmt: skip
+def test_spent_holdouts_kinds_of_wording_reach_their_promise(text, commitment, stance):
+    assert stances_of(text).get(commitment) == stance
+
+
 def test_a_green_card_and_a_truth_act_report_are_not_what_they_resemble():
     assert "municipal-id" not in stances_of("Copy of a Permanent Resident Card of the applicant.")
     report = "Annual TRUTH Act report: Immigration and Customs Enforcement access to inmates."
