@@ -919,9 +919,11 @@ def test_property_kept_from_enforcement_is_a_resource_rule_not_an_officer_rule()
          "ineligible for aid.", "services-regardless-of-status", "contrary"),
         ("No applicant shall be ineligible for aid because of immigration status.",
          "services-regardless-of-status", "supports"),
+        ("Contractors on public works shall use the E-Verify program for every new hire.",
+         "equal-protection", "context"),
     ],
 )  # fmt: skip
-def test_spent_holdouts_kinds_of_wording_reach_their_promise(text, commitment, stance):
+def test_wording_from_the_tuned_and_spent_parts_reaches_its_promise(text, commitment, stance):
     assert stances_of(text).get(commitment) == stance
 
 
