@@ -485,7 +485,7 @@ def test_corpus_quality_targets():
 
 
 # Every part, all spent now (each holdout reported once); a new clean holdout stays out of here.
-REAL_PARTS = ("tune", "tune2", "tune3", "holdout", "holdout2", "holdout3", "holdout4")
+REAL_PARTS = ("tune", "tune2", "tune3", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
 
 
 def real_texts() -> list[dict]:
