@@ -931,3 +931,48 @@ def test_a_green_card_and_a_truth_act_report_are_not_what_they_resemble():
     assert "municipal-id" not in stances_of("Copy of a Permanent Resident Card of the applicant.")
     report = "Annual TRUTH Act report: Immigration and Customs Enforcement access to inmates."
     assert "no-city-resources-for-ice" not in stances_of(report)
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment", "stance"),
+    [
+        ("Deputies shall inquire into the immigration status of every person they arrest.",
+         "information-privacy", "contrary"),
+        ("Deputies shall inquire into the immigration status of every person they arrest.",
+         "police-not-immigration-agents", "contrary"),
+        ("No deputy shall inquire into the immigration status of a person.",
+         "information-privacy", "supports"),
+        ("The commission voted to continue complying with federal immigration holds at the jail.",
+         "detainer-limits", "contrary"),
+        ("A resolution declaring English as the official and common language of the county.",
+         "language-access", "contrary"),
+        ("The board voted to repeal the rule that county business be done in English only.",
+         "language-access", "supports"),
+        ("The commissioners voted to bar refugees from resettling in the county.",
+         "welcoming-integration", "contrary"),
+        ("The board voted to continue accepting refugees for resettlement.",
+         "welcoming-integration", "supports"),
+        ("A resolution calling for the Green Light Law to be repealed.", "change-state-law",
+         "contrary"),
+        ("Agencies shall verify immigration status as a condition of providing public services.",
+         "services-regardless-of-status", "contrary"),
+        ("The commissioners approved a jail enforcement agreement with the Sheriff and ICE.",
+         "police-not-immigration-agents", "contrary"),
+        ("Nominations to the Commission for Immigrant Affairs.", "sanctuary-task-force",
+         "supports"),
+        ("City officers cannot work with ICE agents unless a judge signs a warrant.",
+         "police-not-immigration-agents", "supports"),
+        ("A resolution in favour of the President's executive action on immigration.",
+         "change-state-law", "supports"),
+        ("The budget sets aside $150,000 for municipal IDs.", "municipal-id", "supports"),
+        ("The Riverton ID is open to all residents regardless of immigration status.",
+         "municipal-id", "supports"),
+        ("Staff may request a person's immigration status only where the law requires it.",
+         "information-privacy", "supports"),
+        ("The Town Council declared the Town a 4th Amendment workplace.",
+         "no-city-resources-for-ice", "supports"),
+    ],
+)  # fmt: skip
+def test_holdout5_kinds_of_wording_reach_their_promise(text, commitment, stance):
+    # Written for kinds of wording the fifth corpus showed missing or misread, once it was spent.
+    assert stances_of(text).get(commitment) == stance

@@ -268,3 +268,33 @@ def test_an_act_named_only_as_the_subject_of_a_report_is_context_not_contrary():
     # and a measure's own title says what the measure does
     title = "An ordinance relating to a 287(g) agreement with Immigration and Customs Enforcement."
     assert stances(title)["police-not-immigration-agents"] == "contrary"
+
+
+def test_an_act_defied_with_despite_is_not_the_bodys_act():
+    kept = (
+        "The commissioners kept the county's immigrant-friendly policy despite threats to defund "
+        "so-called sanctuary cities."
+    )
+    assert stances(kept)["declare-sanctuary"] == "supports"
+    done = "Despite the objections, the council approved the 287(g) agreement with ICE."
+    assert stances(done)["police-not-immigration-agents"] == "contrary"
+
+
+def test_whether_or_not_refuses_nothing():
+    text = (
+        "The ordinance secures the city's services to those lawfully present, whether or not they "
+        "are citizens, and denies them to any illegal alien."
+    )
+    assert stances(text)["services-regardless-of-status"] == "contrary"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Mayor will meet ICE officials to discuss the 287(g) program next week.",
+        "Directing the Manager to notify the Board if the County is asked to enter into a 287(g) "
+        "agreement.",
+    ],
+)
+def test_an_agreement_only_discussed_or_supposed_is_context(text):
+    assert stances(text)["police-not-immigration-agents"] == "context"

@@ -776,13 +776,14 @@ class Matcher:
                 why += f' with "{_flat(text[cs[0][0] : cs[0][1]])}"'
             line = f"{p.label} ({p.stance} {p.weight:g}: {why})"
             if read_as != p.stance:
-                how = {"supports": "refused by", "context": "the subject of"}.get(
-                    read_as, "the measure failed:"
-                )
-                line += f" read as {read_as}: {how} " + ", ".join(f'"{n}"' for n in negs)
+                if read_as == "context":
+                    line += f" read as context: {negs[0]}"
+                else:
+                    how = "refused by" if read_as == "supports" else "the measure failed:"
+                    line += f" read as {read_as}: {how} " + ", ".join(f'"{n}"' for n in negs)
             rules.append(line)
         if stance == "context" and any(f[3] == "context" != f[0].stance for f in read):
-            rules.append("the act is named as a subject, not done: context")
+            rules.append("the act is named as a subject or a condition, not done: context")
         elif stance == "context" and any(f[0].stance == "context" for f in read):
             rules.append("words that say the item bears on the promise, not which way: context")
         elif stance == "context":
@@ -823,6 +824,7 @@ def _flat(s: str) -> str:
 # ("prohibiting discrimination on the basis of immigration status") still supports, and a
 # declaration that is denied ("not a sanctuary jurisdiction") is written as its own contrary
 # pattern in the rules, so a stray negation can never turn support into a wrong "contrary".
+# "whether or not" refuses nothing either.
 # "not" that describes a person ("an applicant who is not a United States citizen", "not lawfully
 # present") refuses nothing: the rule's act still applies to them.
 _NOT_A_PERSON = (
@@ -830,12 +832,15 @@ _NOT_A_PERSON = (
     r"|\s+(?:lawfully|legally)\s+(?:present|admitted|residing))"
 )
 _NEGATOR = re.compile(
-    rf"(?<!\w)(?:not{_NOT_A_PERSON}|never|neither|nor|no(?![.#]|\s*\d)|no longer"
+    rf"(?<!\w)(?:(?<!or\s)not{_NOT_A_PERSON}|never|neither|nor|no(?![.#]|\s*\d)|no longer"
     r"|limit\w*|restrict\w*|prevent\w*|refrain\w*|prohibit\w*|ban|bans|banning"
     r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
     r"|withdraw\w*|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
     r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
-    r"|without regard to|cannot|can not|unable to)(?!\w)"
+    r"|without regard to|cannot|can not|unable to"
+    # defied, not done: "keeps its policy despite threats to defund sanctuary cities" (only when
+    # the act is inside the "despite" phrase; "Despite objections, it approved" is done)
+    r"|(?:despite|in spite of|notwithstanding)(?=[^,;:]*$))(?!\w)"
 )
 # The same refusal written after the act: "... 287(g) agreement is hereby terminated".
 _NEGATED_AFTER = re.compile(
@@ -913,22 +918,30 @@ _FRAGMENT_WHY = "a clause of a list whose opening words are missing (it may forb
 _TOPIC = re.compile(
     r"(?<!\w)(?<!ordinance )(?<!act )(?<!bill )(?<!resolution )(?<!law )(?<!code )(?<!chapter )"
     r"(?P<marker>regarding|concerning|pertaining to|relating to|related to|with respect to"
-    r"|in regard to|in regards to|role in|policies on|policy on)\s+"
+    r"|in regard to|in regards to|role in|policies on|policy on|discuss|discussion of)\s+"
     r"(?:(?!to\s|approv|authoriz|enter|execut|adopt|accept|renew|extend|sign|participat|join"
     r"|continu|expand|ratif|award|amend|support|agree|honor|[\w'’-]+ing\s)"
     r"[\w'’().,/-]+\s+){0,12}$"
 )
 
 
+# A contrary act inside a condition is not done either: "to notify the Board if the County is
+# asked to enter into a 287(g) agreement", "until it has a protocol to use the SAVE program".
+_HYPOTHETICAL = re.compile(r"(?<!\w)(?P<marker>if|until|in the event)\s[^,;:]*$")
+
+
 def _topic(lower: str, hit: tuple[int, int]) -> str:
-    """The marker making the act at `hit` the subject of the text, in its clause, or ''."""
+    """Why the act at `hit` is named but not done (its subject marker or its condition), or ''."""
     lo = max(0, hit[0] - _CLAUSE_BACK)
     before = lower[lo : hit[0]]
     cut = 0
     for m in _CLAUSE_START.finditer(before):
         cut = m.end()
-    m = _TOPIC.search(before, cut)
-    return m.group("marker") if m else ""
+    if m := _TOPIC.search(before, cut):
+        return f'the subject of "{m.group("marker")}"'
+    if m := _HYPOTHETICAL.search(before, cut):
+        return f'a condition ("{m.group("marker")}")'
+    return ""
 
 
 # A condition set off before the main clause ("where no ICE arrest warrant has been presented,
