@@ -55,6 +55,7 @@ all occurrences in one pass (overlapping ones included). The rest is set arithme
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -293,7 +294,8 @@ def _part_rx(part: str, last: bool) -> str:
     return body + (_end_rx(key, prefix) if last else r"(?!\w)")
 
 
-def _gap_phrase(phrase: str) -> tuple[str, re.Pattern[str], list[str]] | None:
+@functools.cache  # a phrase recurs in many patterns and decoys: compile it once
+def _gap_phrase(phrase: str) -> tuple[str, re.Pattern[str], tuple[str, ...]] | None:
     """(key, regex, word groups) of a proximity phrase "a ~N b", or None for a plain phrase."""
     pieces = _GAP_TOKEN.split(phrase.strip())
     if len(pieces) == 1:
@@ -305,7 +307,7 @@ def _gap_phrase(phrase: str) -> tuple[str, re.Pattern[str], list[str]] | None:
         gap = rf"(?:{_GAP_SEP}[\w'\u2019.]+){{0,{n}}}{_GAP_SEP}"
         rx += gap + _part_rx(part, k == len(parts))
         key += f" ~{n} " + _key(_units(part))
-    return key, re.compile(rx), parts
+    return key, re.compile(rx), tuple(parts)
 
 
 def _unglue(text: str, lower: str, vocabulary: frozenset[str]) -> tuple[str, list[int]] | None:
@@ -399,10 +401,18 @@ def _in_capitals(text: str, s: int, e: int) -> bool:
     return len(letters) >= 12 and not any(ch.islower() for ch in letters)
 
 
-@dataclass(frozen=True)
 class _Phrase:
-    key: str
-    rx: re.Pattern[str]  # the phrase at a position of the lowercased text, with its end rule
+    """A phrase of the rules: its key and its regex at a position of the lowercased text, with
+    its end rule. The regex is compiled when first needed: building a matcher compiles the
+    combined scan once, and most of its 1,300 phrases never occur in a given run."""
+
+    def __init__(self, key: str, pattern: str | re.Pattern[str]):
+        self.key = key
+        self._pattern = pattern
+
+    @functools.cached_property
+    def rx(self) -> re.Pattern[str]:
+        return re.compile(self._pattern)
 
     def is_in(self, lower: str) -> bool:
         """Is the phrase in this (short, lowercased) string, starting at a word boundary?"""
@@ -444,7 +454,7 @@ class Matcher:
     def __init__(self, commitments: Sequence[Commitment]):
         spellings: dict[str, list[str]] = {}
         units_of: dict[str, tuple[str, ...]] = {}
-        gaps: dict[str, tuple[re.Pattern[str], list[str]]] = {}  # proximity phrases
+        gaps: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {}  # proximity phrases
 
         def key_of(phrase: str) -> str:
             gap = _gap_phrase(phrase)
@@ -486,7 +496,7 @@ class Matcher:
             body = "".join(_unit_rx(u) for u in units)
             end = _phrase_end(key, prefix)
             ends[units] = "" if end == r"\w*" else end
-            self._phrases.append(_Phrase(key, re.compile(body + end)))
+            self._phrases.append(_Phrase(key, body + end))
         for key, (rx, _) in gaps.items():
             self._phrases.append(_Phrase(key, rx))
         # Each proximity phrase is tried only where its first words were found.
