@@ -5,8 +5,8 @@ commissions (plus a few foreign and Birmingham-named decoys), labelled against t
 These tests never look at matcher output; they only keep the corpus honest: ids unique, URLs
 http(s), labels drawn from the catalogue, and the tune/holdout split reproducible: for the first
 corpus from ``sha256(id + text)``, for the second and third (tune2/holdout2, tune3/holdout3) from
-``sha256(source_url)`` -> holdout when its first hex digit is below 8. The fourth and fifth
-rounds (holdout4, holdout5) are held out whole: they have no tune part.
+``sha256(source_url)`` -> holdout when its first hex digit is below 8. The fourth, fifth and
+sixth rounds (holdout4, holdout5, holdout6) are held out whole: they have no tune part.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ PARTS3 = ("tune3", "holdout3")
 
 def part_by_url(source_url: str, parts: tuple[str, ...]) -> str:
     """The part (tune, holdout) a round's item belongs to, from its source URL alone; a round
-    with one part (holdout4, holdout5) keeps all its items there."""
+    with one part (holdout4, holdout5, holdout6) keeps all its items there."""
     if len(parts) == 1:
         return parts[0]
     digest = hashlib.sha256(source_url.encode("utf-8")).hexdigest()
@@ -290,3 +290,19 @@ def test_fifth_corpus_fields_labels_ids_kinds_and_commitments(
 ):
     earlier = items_of(corpus, corpus2, corpus3) + corpus4
     check_holdout_only_round(corpus5, "v", 100, earlier)
+
+
+# ------------------------------------------------- the sixth corpus (all held out)
+# Like rounds 4 and 5: every item of round 6 goes to holdout6 (bench/corpus_add.py --round 6).
+
+
+@pytest.fixture(scope="module")
+def corpus6() -> list[dict]:
+    return load_holdout_only(6)
+
+
+def test_sixth_corpus_fields_labels_ids_kinds_and_commitments(
+    corpus, corpus2, corpus3, corpus4, corpus5, corpus6
+):
+    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5
+    check_holdout_only_round(corpus6, "w", 90, earlier)
