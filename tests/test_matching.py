@@ -978,3 +978,37 @@ def test_a_green_card_and_a_truth_act_report_are_not_what_they_resemble():
 def test_holdout5_kinds_of_wording_reach_their_promise(text, commitment, stance):
     # Written for kinds of wording the fifth corpus showed missing or misread, once it was spent.
     assert stances_of(text).get(commitment) == stance
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment", "stance"),
+    [
+        ("An ordinance barring landlords from renting to illegal immigrants.", "equal-protection",
+         "contrary"),
+        ("An ordinance barring landlords from renting to illegal immigrants.",
+         "services-regardless-of-status", "contrary"),
+        ("Business licences under the Employer Sanctions Act require proof of status.",
+         "services-regardless-of-status", "contrary"),
+        ("(4) Whether the applicant is a citizen of the United States.",
+         "services-regardless-of-status", "contrary"),
+        ("Continuing medical services for residents cut off by the Personal Responsibility and "
+         "Work Opportunity Reconciliation Act.", "services-regardless-of-status", "supports"),
+        ("Approve the charter of the Welcoming Immigrants Ad Hoc Committee.",
+         "sanctuary-task-force", "supports"),
+        ("Minutes of the Immigrant Rights Commission, March meeting.", "sanctuary-task-force",
+         "supports"),
+        ("A proclamation: whereas generations of immigrants built this town.",
+         "welcoming-integration", "supports"),
+        ("Officers shall not act to discover the immigration status of a person.",
+         "information-privacy", "supports"),
+        ("Departments shall translate vital written materials for residents with limited "
+         "English.", "language-access", "supports"),
+        ("The Sheriff is refusing to hold inmates for federal immigration authorities without a "
+         "warrant.", "detainer-limits", "supports"),
+        ("A resolution adopting a traffic stop policy for the Police Department.",
+         "no-stop-and-frisk", "context"),
+    ],
+)  # fmt: skip
+def test_holdout6_kinds_of_wording_reach_their_promise(text, commitment, stance):
+    # Written for kinds of wording the sixth corpus showed missing or misread, once it was spent.
+    assert stances_of(text).get(commitment) == stance

@@ -298,3 +298,27 @@ def test_whether_or_not_refuses_nothing():
 )
 def test_an_agreement_only_discussed_or_supposed_is_context(text):
     assert stances(text)["police-not-immigration-agents"] == "context"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A resolution backing a 287(g) agreement with ICE was quietly tabled by the committee.",
+        "Type: Resolution Status: Tabled Title: Entering into a 287(g) agreement with ICE.",
+        "WORK SESSION STAFF REPORT Re: a 287(g) agreement with Immigration and Customs "
+        "Enforcement for the jail.",
+    ],
+)
+def test_a_contrary_measure_shelved_or_only_reported_on_is_context(text):
+    (cand,) = [
+        c for c in matcher().match(text) if c.commitment_id == "police-not-immigration-agents"
+    ]
+    assert cand.stance == "context"
+    assert any("shelved" in line or "informs" in line for line in cand.rules)
+
+
+def test_a_contrary_measure_voted_down_supports_and_one_reported_for_approval_stays_contrary():
+    down = "A resolution to enter into a 287(g) agreement with ICE was voted down 5-2."
+    assert stances(down)["police-not-immigration-agents"] == "supports"
+    report = "Staff report: approve a 287(g) agreement with ICE for the county jail."
+    assert stances(report)["police-not-immigration-agents"] == "contrary"

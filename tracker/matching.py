@@ -728,6 +728,8 @@ class Matcher:
                     negs = _negations(lower, hits[0], [*co, *hits])
                     if len(negs) % 2:
                         stance_of = "supports"
+                    elif failed := _unadopted(lower, hits[0], [*co, *hits]):
+                        stance_of, negs = "supports", failed  # a contrary measure voted down
                     elif topic := _topic(lower, hits[0]):
                         stance_of, negs = "context", [topic]
                 elif pat.stance == "supports":
@@ -843,7 +845,7 @@ _NOT_A_PERSON = (
 )
 _NEGATOR = re.compile(
     rf"(?<!\w)(?:(?<!or\s)not{_NOT_A_PERSON}|never|neither|nor|no(?![.#]|\s*\d)|no longer"
-    r"|limit\w*|restrict\w*|prevent\w*|refrain\w*|prohibit\w*|ban|bans|banning"
+    r"|limit\w*|restrict\w*|prevent\w*|refrain\w*|refus\w*|prohibit\w*|ban|bans|banning"
     r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
     r"|withdraw\w*|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
     r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
@@ -940,8 +942,29 @@ _TOPIC = re.compile(
 _HYPOTHETICAL = re.compile(r"(?<!\w)(?P<marker>if|until|in the event)\s[^,;:]*$")
 
 
+# A contrary measure put off without a vote ("was effectively buried by the committee", "was
+# yanked from consideration", a record whose status is "Tabled"): nothing was done.
+_SHELVED = re.compile(
+    r"[^.;!?]{0,80}?(?<!\w)(?:is|was|were|has been|had been|been)\s+(?:\w+ly\s+)?"
+    r"(?P<neg>tabled|withdrawn|pulled|yanked|buried|shelved|postponed|removed from the agenda)"
+    r"(?!\w)"
+)
+_SHELVED_STATUS = re.compile(r"(?<!\w)status:\s*(?P<neg>tabled|filed|held in committee)(?!\w)")
+# An item that only informs: a staff report, a work session, a discussion or update, with no
+# act in it ("WORK SESSION STAFF REPORT ... Re: English as Official Language").
+_INFORMATIONAL = re.compile(
+    r"\W*(?:[\w.#-]+\s+){0,4}?(?P<marker>work session|staff report|discussion|presentation"
+    r"|update|informational|information only|receive and file|report on|questions)(?!\w)"
+)
+_DOING = re.compile(
+    r"(?<!\w)(?:approv|adopt|authoriz|execut|enter into|entering into|ratif|accept|award|renew"
+    r"|extend|sign|join|participat|consideration of|consider)"
+)
+
+
 def _topic(lower: str, hit: tuple[int, int]) -> str:
-    """Why the act at `hit` is named but not done (its subject marker or its condition), or ''."""
+    """Why the act at `hit` is named but not done (its subject marker, its condition, a measure
+    shelved, an item that only informs), or ''."""
     lo = max(0, hit[0] - _CLAUSE_BACK)
     before = lower[lo : hit[0]]
     cut = 0
@@ -951,6 +974,10 @@ def _topic(lower: str, hit: tuple[int, int]) -> str:
         return f'the subject of "{m.group("marker")}"'
     if m := _HYPOTHETICAL.search(before, cut):
         return f'a condition ("{m.group("marker")}")'
+    if m := _SHELVED.match(lower, hit[1]) or _SHELVED_STATUS.search(lower):
+        return f'shelved ("{m.group("neg")}")'
+    if (m := _INFORMATIONAL.match(lower)) and not _DOING.search(lower):
+        return f'an item that informs ("{m.group("marker")}")'
     return ""
 
 
