@@ -730,8 +730,8 @@ class Matcher:
                         stance_of = "supports"
                     elif failed := _unadopted(lower, hits[0], [*co, *hits]):
                         stance_of, negs = "supports", failed  # a contrary measure voted down
-                    elif topic := _topic(lower, hits[0]):
-                        stance_of, negs = "context", [topic]
+                    elif why := _not_done(lower, hits[0]):
+                        stance_of, negs = "context", [why]
                 elif pat.stance == "supports":
                     negs = _unadopted(lower, hits[0], [*co, *hits])
                     if negs:
@@ -882,13 +882,20 @@ _UNADOPTED_AFTER = re.compile(
 )
 
 
-def _unadopted(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> list[str]:
-    """Words saying the measure around `hit` failed, in its clause or just after it."""
+def _clause_before(lower: str, hit: tuple[int, int]) -> tuple[int, str, int]:
+    """The text before `hit` that can hold its negation: (its offset, it, where its clause starts
+    in it)."""
     lo = max(0, hit[0] - _CLAUSE_BACK)
     before = lower[lo : hit[0]]
     cut = 0
     for m in _CLAUSE_START.finditer(before):
         cut = m.end()
+    return lo, before, cut
+
+
+def _unadopted(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> list[str]:
+    """Words saying the measure around `hit` failed, in its clause or just after it."""
+    lo, before, cut = _clause_before(lower, hit)
     found = [
         m.group()
         for m in _UNADOPTED_BEFORE.finditer(before, cut)
@@ -935,13 +942,9 @@ _TOPIC = re.compile(
     r"|continu|expand|ratif|award|amend|support|agree|honor|[\w'’-]+ing\s)"
     r"[\w'’().,/-]+\s+){0,12}$"
 )
-
-
 # A contrary act inside a condition is not done either: "to notify the Board if the County is
 # asked to enter into a 287(g) agreement", "until it has a protocol to use the SAVE program".
 _HYPOTHETICAL = re.compile(r"(?<!\w)(?P<marker>if|until|in the event)\s[^,;:]*$")
-
-
 # A contrary measure put off without a vote ("was effectively buried by the committee", "was
 # yanked from consideration", a record whose status is "Tabled"): nothing was done.
 _SHELVED = re.compile(
@@ -962,14 +965,10 @@ _DOING = re.compile(
 )
 
 
-def _topic(lower: str, hit: tuple[int, int]) -> str:
+def _not_done(lower: str, hit: tuple[int, int]) -> str:
     """Why the act at `hit` is named but not done (its subject marker, its condition, a measure
     shelved, an item that only informs), or ''."""
-    lo = max(0, hit[0] - _CLAUSE_BACK)
-    before = lower[lo : hit[0]]
-    cut = 0
-    for m in _CLAUSE_START.finditer(before):
-        cut = m.end()
+    _, before, cut = _clause_before(lower, hit)
     if m := _TOPIC.search(before, cut):
         return f'the subject of "{m.group("marker")}"'
     if m := _HYPOTHETICAL.search(before, cut):
@@ -991,11 +990,7 @@ _CONTRARY_MARGIN = 0.1  # contrary only when (contrary - supports) / total reach
 
 def _negations(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> list[str]:
     """Negating words of the clause around `hit`, except those that are the pattern's own."""
-    lo = max(0, hit[0] - _CLAUSE_BACK)
-    before = lower[lo : hit[0]]
-    cut = 0
-    for m in _CLAUSE_START.finditer(before):
-        cut = m.end()
+    lo, before, cut = _clause_before(lower, hit)
     conditions = [(lo + m.start(), lo + m.end()) for m in _CONDITION.finditer(before, cut)]
     found = []
     for m in _NEGATOR.finditer(before, cut):
