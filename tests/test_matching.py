@@ -985,8 +985,6 @@ def test_holdout5_kinds_of_wording_reach_their_promise(text, commitment, stance)
     [
         ("An ordinance barring landlords from renting to illegal immigrants.", "equal-protection",
          "contrary"),
-        ("An ordinance barring landlords from renting to illegal immigrants.",
-         "services-regardless-of-status", "contrary"),
         ("Business licences under the Employer Sanctions Act require proof of status.",
          "services-regardless-of-status", "contrary"),
         ("(4) Whether the applicant is a citizen of the United States.",
@@ -1011,4 +1009,22 @@ def test_holdout5_kinds_of_wording_reach_their_promise(text, commitment, stance)
 )  # fmt: skip
 def test_holdout6_kinds_of_wording_reach_their_promise(text, commitment, stance):
     # Written for kinds of wording the sixth corpus showed missing or misread, once it was spent.
+    assert stances_of(text).get(commitment) == stance
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment", "stance"),
+    [
+        ("An item that would end the county's deportation defense program.", "legal-defense",
+         "contrary"),
+        ("The Illegal Immigration Relief Act Ordinance of the Borough.",
+         "services-regardless-of-status", "contrary"),
+        ("Intergovernmental Service Agreement. Per diem: $61.20 per detainee day.",
+         "no-city-resources-for-ice", "contrary"),
+        ("The act precludes any city from refusing to assist federal immigration enforcement.",
+         "police-not-immigration-agents", "contrary"),
+    ],
+)  # fmt: skip
+def test_holdout7_kinds_of_wording_reach_their_promise(text, commitment, stance):
+    # Written for kinds of wording the seventh corpus showed missing or misread, once it was spent.
     assert stances_of(text).get(commitment) == stance

@@ -322,3 +322,22 @@ def test_a_contrary_measure_voted_down_supports_and_one_reported_for_approval_st
     assert stances(down)["police-not-immigration-agents"] == "supports"
     report = "Staff report: approve a 287(g) agreement with ICE for the county jail."
     assert stances(report)["police-not-immigration-agents"] == "contrary"
+
+
+def test_withdrawing_from_287g_supports_and_a_decision_pushed_back_is_context():
+    withdrew = "The new Sheriff withdrew the county from its 287(g) agreement with ICE."
+    assert stances(withdrew)["police-not-immigration-agents"] == "supports"
+    later = "A decision on keeping the jail's contract with ICE was pushed back to March."
+    (cand,) = [c for c in matcher().match(later) if c.commitment_id == "no-city-resources-for-ice"]
+    assert cand.stance == "context"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Town Meeting voters shot down an article declaring the town a sanctuary city.",
+        "The second article asked the town to declare itself a sanctuary city. It failed 80-41.",
+    ],
+)
+def test_a_supporting_measure_shot_down_or_failing_next_sentence_is_contrary(text):
+    assert stances(text)["declare-sanctuary"] == "contrary"

@@ -847,7 +847,7 @@ _NEGATOR = re.compile(
     rf"(?<!\w)(?:(?<!or\s)not{_NOT_A_PERSON}|never|neither|nor|no(?![.#]|\s*\d)|no longer"
     r"|limit\w*|restrict\w*|prevent\w*|refrain\w*|refus\w*|prohibit\w*|ban|bans|banning"
     r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
-    r"|withdraw\w*|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
+    r"|withdraw\w*|withdrew|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
     r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
     r"|without regard to|cannot|can not|unable to"
     # defied, not done: "keeps its policy despite threats to defund sanctuary cities" (only when
@@ -867,7 +867,7 @@ _NEGATED_AFTER = re.compile(
 # only when the record says the measure itself failed.
 _UNADOPTED_BEFORE = re.compile(
     r"(?<!\w)(?:not adopted|not approved|not passed|declin\w* to (?:adopt|approve|pass|consider)"
-    r"|voted down|failed to (?:adopt|pass|approve))(?!\w)"
+    r"|voted down|voted against|shot down|failed to (?:adopt|pass|approve))(?!\w)"
 )
 # A record's own status field (Legistar prints "Status: Failed to Pass" above the title): it says
 # the measure failed wherever in the record the rule's words are.
@@ -879,6 +879,9 @@ _UNADOPTED_AFTER = re.compile(
     r"[^.;:!?]{0,40}?)?(?<!\w)(?:is|was|were|has been|had been)\s+"
     r"(?P<neg>not adopted|not approved|not passed|not considered|voted down|defeated|tabled "
     r"indefinitely)(?!\w)"
+    # or the next sentence says so: "... to support the Safe Communities Act. It failed"
+    r"|[^.;!?]{0,200}?[.;]\s+(?:it|the (?:article|ordinance|resolution|measure|proposal|motion))"
+    r"\s+(?P<next>failed|was defeated|was rejected|did not pass)(?!\w)"
 )
 
 
@@ -903,7 +906,7 @@ def _unadopted(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> 
     ]
     after = _UNADOPTED_AFTER.match(lower, hit[1])
     if after:
-        found.append(" ".join(after.group("neg").split()))
+        found.append(" ".join((after.group("neg") or after.group("next")).split()))
     found.extend(m.group("neg") for m in _STATUS_FAILED.finditer(lower))
     return found
 
@@ -949,7 +952,8 @@ _HYPOTHETICAL = re.compile(r"(?<!\w)(?P<marker>if|until|in the event)\s[^,;:]*$"
 # yanked from consideration", a record whose status is "Tabled"): nothing was done.
 _SHELVED = re.compile(
     r"[^.;!?]{0,80}?(?<!\w)(?:is|was|were|has been|had been|been)\s+(?:\w+ly\s+)?"
-    r"(?P<neg>tabled|withdrawn|pulled|yanked|buried|shelved|postponed|removed from the agenda)"
+    r"(?P<neg>tabled|withdrawn|pulled|yanked|buried|shelved|postponed|pushed back|put off|delayed"
+    r"|deferred|removed from the agenda)"
     r"(?!\w)"
 )
 _SHELVED_STATUS = re.compile(r"(?<!\w)status:\s*(?P<neg>tabled|filed|held in committee)(?!\w)")
