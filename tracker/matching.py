@@ -848,6 +848,7 @@ _NEGATOR = re.compile(
     r"|limit\w*|restrict\w*|prevent\w*|refrain\w*|refus\w*|prohibit\w*|ban|bans|banning"
     r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
     r"|withdraw\w*|withdrew|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
+    r"|exit|exits|exiting"
     r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
     r"|without regard to|cannot|can not|unable to"
     # defied, not done: "keeps its policy despite threats to defund sanctuary cities" (only when
