@@ -184,6 +184,12 @@ ENGLAND = (
 def test_birmingham_england_city_of_sanctuary_matches_nothing():
     assert matcher().match(ENGLAND) == []
     assert matcher().match_passages(ENGLAND + "\n\nRefugees and immigrants welcome.") == []
+    # the same news told without the address: the Council House and "the UK" give it away
+    news = (
+        "At a ceremony in Birmingham Council House the city was recognised as a place where "
+        "refugees seeking sanctuary are welcome, like other towns and cities across the UK."
+    )
+    assert matcher().match(news) == []
 
 
 def test_287_in_a_parcel_number_is_not_287g():
