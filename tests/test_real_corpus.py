@@ -5,8 +5,8 @@ commissions (plus a few foreign and Birmingham-named decoys), labelled against t
 These tests never look at matcher output; they only keep the corpus honest: ids unique, URLs
 http(s), labels drawn from the catalogue, and the tune/holdout split reproducible: for the first
 corpus from ``sha256(id + text)``, for the second and third (tune2/holdout2, tune3/holdout3) from
-``sha256(source_url)`` -> holdout when its first hex digit is below 8. The fourth to seventh
-rounds (holdout4 ... holdout7) are held out whole: they have no tune part.
+``sha256(source_url)`` -> holdout when its first hex digit is below 8. The fourth to eighth
+rounds (holdout4 ... holdout8) are held out whole: they have no tune part.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ PARTS3 = ("tune3", "holdout3")
 
 def part_by_url(source_url: str, parts: tuple[str, ...]) -> str:
     """The part (tune, holdout) a round's item belongs to, from its source URL alone; a round
-    with one part (holdout4 ... holdout7) keeps all its items there."""
+    with one part (holdout4 ... holdout8) keeps all its items there."""
     if len(parts) == 1:
         return parts[0]
     digest = hashlib.sha256(source_url.encode("utf-8")).hexdigest()
@@ -322,3 +322,19 @@ def test_seventh_corpus_fields_labels_ids_kinds_and_commitments(
 ):
     earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6
     check_holdout_only_round(corpus7, "x", 80, earlier)
+
+
+# ------------------------------------------------- the eighth corpus (all held out)
+# Like rounds 4 to 7: every item of round 8 goes to holdout8 (bench/corpus_add.py --round 8).
+
+
+@pytest.fixture(scope="module")
+def corpus8() -> list[dict]:
+    return load_holdout_only(8)
+
+
+def test_eighth_corpus_fields_labels_ids_kinds_and_commitments(
+    corpus, corpus2, corpus3, corpus4, corpus5, corpus6, corpus7, corpus8
+):
+    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7
+    check_holdout_only_round(corpus8, "y", 70, earlier)
