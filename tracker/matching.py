@@ -143,9 +143,12 @@ def _units(phrase: str) -> tuple[str, ...]:
             units.append(ch)
     # The word "and" between separators is "and" or "&" ("Immigration & Customs Enforcement").
     i = 0
-    while (i := _find(units, (_SEP, "a", "n", "d", _SEP), i)) >= 0:
+    while _AND_WORD.search(phrase) and (i := _find(units, (_SEP, "a", "n", "d", _SEP), i)) >= 0:
         units[i + 1 : i + 4] = [_AND]
     return tuple(units)
+
+
+_AND_WORD = re.compile(r"(?i)[\s\-\u2010-\u2014]and[\s\-\u2010-\u2014]")  # spares _find the rest
 
 
 def _find(units: list[str], run: tuple[str, ...], start: int) -> int:
@@ -886,6 +889,7 @@ _UNADOPTED_AFTER = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=256)  # the readers of one pattern's hit all ask for it
 def _clause_before(lower: str, hit: tuple[int, int]) -> tuple[int, str, int]:
     """The text before `hit` that can hold its negation: (its offset, it, where its clause starts
     in it)."""
