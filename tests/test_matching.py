@@ -1036,6 +1036,8 @@ HOLDOUT7_WORDING = [
      "supports"),
     ("Para leer este documento en otro formato, póngase en contacto con la ciudad.",
      "language-access", "supports"),
+    ("A Resolution of No Consent to Refugee Resettlement in the County.",
+     "welcoming-integration", "contrary"),
 ]  # fmt: skip
 
 

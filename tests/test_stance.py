@@ -341,3 +341,15 @@ def test_withdrawing_from_287g_supports_and_a_decision_pushed_back_is_context():
 )
 def test_a_supporting_measure_shot_down_or_failing_next_sentence_is_contrary(text):
     assert stances(text)["declare-sanctuary"] == "contrary"
+
+
+def test_a_contract_end_date_is_no_termination():
+    term = (
+        "Execute a five-year amendment, beginning March 1, 2026 and terminating June 30, 2031, to "
+        "the agreement with ICE for housing detainees at the city jail."
+    )
+    found = stances(term)
+    assert found["no-city-resources-for-ice"] == "contrary"
+    assert "police-not-immigration-agents" not in found  # no "ending such an agreement" either
+    ended = "A resolution terminating the agreement with ICE for housing detainees at the jail."
+    assert stances(ended)["no-city-resources-for-ice"] == "supports"

@@ -846,10 +846,13 @@ _NOT_A_PERSON = (
     r"(?!\s+(?:a\s+)?(?:(?:united\s+states|u\.\s?s\.?)\s+)?(?:citizens?|nationals?)(?!\w)"
     r"|\s+(?:lawfully|legally)\s+(?:present|admitted|residing))"
 )
+# "terminating June 30, 2020" gives a contract's end date: no refusal.
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
 _NEGATOR = re.compile(
     rf"(?<!\w)(?:(?<!or\s)not{_NOT_A_PERSON}|never|neither|nor|no(?![.#]|\s*\d)|no longer"
     r"|limit\w*|restrict\w*|prevent\w*|refrain\w*|refus\w*|prohibit\w*|ban|bans|banning"
-    r"|forbid\w*|terminat\w*|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
+    r"|forbid\w*|terminat\w*(?!\s+(?:on\s+|effective\s+)?(?:\d|" + _MONTH + r"))"
+    r"|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
     r"|withdraw\w*|withdrew|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
     r"|exit|exits|exiting"
     r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
