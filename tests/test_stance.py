@@ -25,6 +25,12 @@ def stances(text: str) -> dict[str, str]:
     return {c.commitment_id: c.stance for c in matcher().match(text)}
 
 
+def candidate(text: str, commitment_id: str):
+    """The one candidate the matcher proposes for this commitment (fails if none or several)."""
+    (cand,) = [c for c in matcher().match(text) if c.commitment_id == commitment_id]
+    return cand
+
+
 REFUSALS = [
     # (text, the commitment it must be proposed for)
     (
@@ -71,11 +77,9 @@ def test_a_refused_contrary_act_supports_and_is_never_contrary(text, commitment_
 
 
 def test_the_rule_lines_say_which_word_refused_the_act():
-    (cand,) = [
-        c
-        for c in matcher().match("Participation in a 287(g) program is not permitted.")
-        if c.commitment_id == "police-not-immigration-agents"
-    ]
+    cand = candidate(
+        "Participation in a 287(g) program is not permitted.", "police-not-immigration-agents"
+    )
     assert any('read as supports: refused by "not permitted"' in r for r in cand.rules)
 
 
@@ -146,7 +150,7 @@ def test_a_card_for_all_regardless_of_status_is_not_a_status_check():
     ],
 )
 def test_a_supporting_measure_the_council_declined_is_contrary_and_says_why(text):
-    (cand,) = [c for c in matcher().match(text) if c.commitment_id == "welcoming-integration"]
+    cand = candidate(text, "welcoming-integration")
     assert cand.stance == "contrary"
     assert any("read as contrary: the measure failed" in line for line in cand.rules)
 
@@ -227,9 +231,7 @@ def test_a_list_clause_cut_from_its_lead_in_is_context_not_contrary():
         "(d) Perform the functions of an immigration officer, whether under 8 U.S.C. § 1357(g) "
         "or any other law."
     )
-    (cand,) = [
-        c for c in matcher().match(clause) if c.commitment_id == "police-not-immigration-agents"
-    ]
+    cand = candidate(clause, "police-not-immigration-agents")
     assert cand.stance == "context"
     assert any("opening words are missing" in line for line in cand.rules)
     # a numbered agenda title is no list clause: its contrary act stays contrary
@@ -257,9 +259,7 @@ def test_an_act_named_only_as_the_subject_of_a_report_is_context_not_contrary():
         "Presentation of the Police Department's annual report regarding its role in "
         "cooperation with U.S. Immigration and Customs Enforcement."
     )
-    (cand,) = [
-        c for c in matcher().match(text) if c.commitment_id == "police-not-immigration-agents"
-    ]
+    cand = candidate(text, "police-not-immigration-agents")
     assert cand.stance == "context"
     assert any('the subject of "regarding"' in line for line in cand.rules)
     # a verb of doing after the marker makes it the act again
@@ -310,11 +310,23 @@ def test_an_agreement_only_discussed_or_supposed_is_context(text):
     ],
 )
 def test_a_contrary_measure_shelved_or_only_reported_on_is_context(text):
-    (cand,) = [
-        c for c in matcher().match(text) if c.commitment_id == "police-not-immigration-agents"
-    ]
+    cand = candidate(text, "police-not-immigration-agents")
     assert cand.stance == "context"
     assert any("shelved" in line or "informs" in line for line in cand.rules)
+
+
+def test_one_records_status_does_not_reread_the_rest_of_the_minutes():
+    minutes = (
+        "ITEM 4. Work session update on the sanctuary task force. Status: Tabled\n\n"
+        "ITEM 5. A Resolution authorizing the Sheriff to enter into a 287(g) agreement with ICE. "
+        "Adopted 6-3."
+    )
+    (cand,) = [
+        c
+        for c in matcher().match_passages(minutes)
+        if c.commitment_id == "police-not-immigration-agents"
+    ]
+    assert cand.stance == "contrary"
 
 
 def test_a_contrary_measure_voted_down_supports_and_one_reported_for_approval_stays_contrary():
@@ -328,7 +340,7 @@ def test_withdrawing_from_287g_supports_and_a_decision_pushed_back_is_context():
     withdrew = "The new Sheriff withdrew the county from its 287(g) agreement with ICE."
     assert stances(withdrew)["police-not-immigration-agents"] == "supports"
     later = "A decision on keeping the jail's contract with ICE was pushed back to March."
-    (cand,) = [c for c in matcher().match(later) if c.commitment_id == "no-city-resources-for-ice"]
+    cand = candidate(later, "no-city-resources-for-ice")
     assert cand.stance == "context"
 
 

@@ -731,12 +731,12 @@ class Matcher:
                     negs = _negations(lower, hits[0], [*co, *hits])
                     if len(negs) % 2:
                         stance_of = "supports"
-                    elif failed := _unadopted(lower, hits[0], [*co, *hits]):
+                    elif failed := _unadopted(lower, hits[0], [*co, *hits], lo, hi):
                         stance_of, negs = "supports", failed  # a contrary measure voted down
-                    elif why := _not_done(lower, hits[0]):
+                    elif why := _not_done(lower, hits[0], lo, hi):
                         stance_of, negs = "context", [why]
                 elif pat.stance == "supports":
-                    negs = _unadopted(lower, hits[0], [*co, *hits])
+                    negs = _unadopted(lower, hits[0], [*co, *hits], lo, hi)
                     if negs:
                         stance_of = "contrary"
                 read.append((pat, hits, co, stance_of, negs))
@@ -892,7 +892,8 @@ _UNADOPTED_AFTER = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=256)  # the readers of one pattern's hit all ask for it
+# The readers of one hit all ask for it. A small cache: its keys hold whole lowered documents.
+@functools.lru_cache(maxsize=16)
 def _clause_before(lower: str, hit: tuple[int, int]) -> tuple[int, str, int]:
     """The text before `hit` that can hold its negation: (its offset, it, where its clause starts
     in it)."""
@@ -904,8 +905,11 @@ def _clause_before(lower: str, hit: tuple[int, int]) -> tuple[int, str, int]:
     return lo, before, cut
 
 
-def _unadopted(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> list[str]:
-    """Words saying the measure around `hit` failed, in its clause or just after it."""
+def _unadopted(
+    lower: str, hit: tuple[int, int], own: list[tuple[int, int]], start: int, end: int
+) -> list[str]:
+    """Words saying the measure around `hit` failed, in its clause or just after it, or in the
+    status field of the record being read (lower[start:end]: one item, or a window of minutes)."""
     lo, before, cut = _clause_before(lower, hit)
     found = [
         m.group()
@@ -915,7 +919,7 @@ def _unadopted(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> 
     after = _UNADOPTED_AFTER.match(lower, hit[1])
     if after:
         found.append(" ".join((after.group("neg") or after.group("next")).split()))
-    found.extend(m.group("neg") for m in _STATUS_FAILED.finditer(lower))
+    found.extend(m.group("neg") for m in _STATUS_FAILED.finditer(lower, start, end))
     return found
 
 
@@ -977,17 +981,18 @@ _DOING = re.compile(
 )
 
 
-def _not_done(lower: str, hit: tuple[int, int]) -> str:
+def _not_done(lower: str, hit: tuple[int, int], start: int, end: int) -> str:
     """Why the act at `hit` is named but not done (its subject marker, its condition, a measure
-    shelved, an item that only informs), or ''."""
+    shelved, an item that only informs), or ''. The record's status and opening words are those
+    of lower[start:end], the item or minutes window being read."""
     _, before, cut = _clause_before(lower, hit)
     if m := _TOPIC.search(before, cut):
         return f'the subject of "{m.group("marker")}"'
     if m := _HYPOTHETICAL.search(before, cut):
         return f'a condition ("{m.group("marker")}")'
-    if m := _SHELVED.match(lower, hit[1]) or _SHELVED_STATUS.search(lower):
+    if m := _SHELVED.match(lower, hit[1]) or _SHELVED_STATUS.search(lower, start, end):
         return f'shelved ("{m.group("neg")}")'
-    if (m := _INFORMATIONAL.match(lower)) and not _DOING.search(lower):
+    if (m := _INFORMATIONAL.match(lower, start, end)) and not _DOING.search(lower, start, end):
         return f'an item that informs ("{m.group("marker")}")'
     return ""
 
