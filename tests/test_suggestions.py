@@ -67,3 +67,10 @@ def test_hints_are_outside_the_rules_fingerprint(tmp_path: Path):
     before = {c.id: rules_sha256(c) for c in CATALOGUE}
     after = {c.id: rules_sha256(c) for c in load_commitments(changed)}
     assert before == after
+
+
+def test_the_queue_knows_misspelt_and_shortened_programme_names():
+    # Clerks write "Protective" for Protected and "Child" for Childhood Arrivals.
+    assert terms("Urging Congress to extend Temporary Protective Status to Haitians")
+    assert terms("Youth in the Deferred Action for Child Arrivals program")
+    assert not terms("A temporary protective order for the park")

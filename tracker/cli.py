@@ -380,7 +380,8 @@ def match_text(file) -> None:
     from .matching import Matcher
 
     matcher = Matcher.from_commitments(load_commitments(settings().place.catalogue))
-    count, errors = match_lines(matcher, file, click.get_text_stream("stdout"))
+    with click.open_file("-", "w", encoding="utf-8") as out:  # stdout, UTF-8 on any locale
+        count, errors = match_lines(matcher, file, out)
     if errors:
         raise InputError(f"{len(errors)} of {count} lines unreadable; first: {errors[0]}")
 

@@ -277,11 +277,20 @@ def _lower(text: str) -> str:
 
     Underscores become spaces: exported file names and form fields glue words with them
     ("Immigration_Enforcement_MOU"), and to a regex "_" is a letter, which hides every word.
+    So do the middle dots and bullets a PDF's text layer strews between words ("Limited ·English
+    Proficiency Plan").
     """
     lower = text.lower()
     if len(lower) != len(text):
         lower = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-    return lower.replace("_", " ")
+    lower = lower.replace("_", " ")
+    for stray in _STRAY:
+        if stray in lower:
+            lower = lower.replace(stray, " ")
+    return lower
+
+
+_STRAY = ("\u00b7", "\u2022", "\u2219")  # middle dot, bullet, bullet operator
 
 
 def _part_rx(part: str, last: bool) -> str:

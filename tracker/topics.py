@@ -28,7 +28,7 @@ OPEN, ATTACHED, DISMISSED = "open", "attached", "dismissed"
 # in a URL or "Daca" in a name are not read as the programmes.
 _TOPIC = re.compile(
     r"\b(?:immigra\w*|emigra\w*|refugee\w*|deport\w*|asylum|asylee\w*|undocumented"
-    r"|sanctuary|temporary\s+protected\s+status|deferred\s+action\s+for\s+childhood\s+arrivals"
+    r"|sanctuary|temporary\s+protect(?:ed|ive)\s+status|deferred\s+action\s+for\s+child(?:hood)?\s+arrivals"
     r"|non-?citizens?|migrants?)\b"
     r"|\b(?-i:TPS|DACA|ICE)\b",
     re.I,
@@ -52,7 +52,7 @@ _CHEAP = (
     "asyl",
     "undocumented",
     "sanctuary",
-    "temporary protected",
+    "temporary protect",
     "deferred action",
     "citizen",
 )
