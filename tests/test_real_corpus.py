@@ -5,8 +5,8 @@ commissions (plus a few foreign and Birmingham-named decoys), labelled against t
 These tests never look at matcher output; they only keep the corpus honest: ids unique, URLs
 http(s), labels drawn from the catalogue, and the tune/holdout split reproducible: for the first
 corpus from ``sha256(id + text)``, for the second and third (tune2/holdout2, tune3/holdout3) from
-``sha256(source_url)`` -> holdout when its first hex digit is below 8. The fourth to eighth
-rounds (holdout4 ... holdout8) are held out whole: they have no tune part.
+``sha256(source_url)`` -> holdout when its first hex digit is below 8. The fourth to ninth
+rounds (holdout4 ... holdout9) are held out whole: they have no tune part.
 """
 
 from __future__ import annotations
@@ -338,3 +338,19 @@ def test_eighth_corpus_fields_labels_ids_kinds_and_commitments(
 ):
     earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7
     check_holdout_only_round(corpus8, "y", 70, earlier)
+
+
+# ------------------------------------------------- the ninth corpus (all held out)
+# Like rounds 4 to 8: every item of round 9 goes to holdout9 (bench/corpus_add.py --round 9).
+
+
+@pytest.fixture(scope="module")
+def corpus9() -> list[dict]:
+    return load_holdout_only(9)
+
+
+def test_ninth_corpus_fields_labels_ids_kinds_and_commitments(
+    corpus, corpus2, corpus3, corpus4, corpus5, corpus6, corpus7, corpus8, corpus9
+):
+    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
+    check_holdout_only_round(corpus9, "z", 80, earlier)
