@@ -354,3 +354,21 @@ def test_ninth_corpus_fields_labels_ids_kinds_and_commitments(
 ):
     earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
     check_holdout_only_round(corpus9, "z", 80, earlier)
+
+
+# ------------------------------------------------- the tenth corpus (all held out)
+# Like rounds 4 to 9: every item of round 10 goes to holdout10 (bench/corpus_add.py --round 10),
+# gathered from documents and actions dated 2023 or earlier.
+
+
+@pytest.fixture(scope="module")
+def corpus10() -> list[dict]:
+    return load_holdout_only(10)
+
+
+def test_tenth_corpus_fields_labels_ids_kinds_and_commitments(
+    corpus, corpus2, corpus3, corpus4, corpus5, corpus6, corpus7, corpus8, corpus9, corpus10
+):
+    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
+    earlier += corpus9  # gathered at the same time, from documents dated 2024 or later
+    check_holdout_only_round(corpus10, "q", 110, earlier)
