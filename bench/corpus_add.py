@@ -5,9 +5,9 @@ holdout<N> when the first hex digit of sha256(source_url) is below 8, tune<N> ot
 tune2 / holdout2, ids s001...; round 3: tune3 / holdout3, ids t001...). Rounds 4 to 12 are all held
 out: every item goes to holdout4 (ids u001...), holdout5 (v001...), holdout6 (w001...), holdout7
 (x001...), holdout8 (y001...), holdout9 (z001...), holdout10 (q001...), holdout11 (p001...) or
-holdout12 (k001...), in gathering order; there is no tune4 to tune12. Items from one address land together, so a document never leaks from one
-part into the other. An item whose text or source URL is already in an earlier round's corpus, or
-whose text is already in this round, is skipped.
+holdout12 (k001...), in gathering order; there is no tune4 to tune12. Items from one address land
+together, so a document never leaks from one part into the other. An item whose text or source
+URL is already in an earlier round's corpus, or whose text is already in this round, is skipped.
 Usage: python bench/corpus_add.py [--round N] NEW_ITEMS.yaml   (default round 2; format: README.md)
 """
 
@@ -21,7 +21,19 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "real_corpus"
-ID_PREFIX = {2: "s", 3: "t", 4: "u", 5: "v", 6: "w", 7: "x", 8: "y", 9: "z", 10: "q", 11: "p", 12: "k"}
+ID_PREFIX = {
+    2: "s",
+    3: "t",
+    4: "u",
+    5: "v",
+    6: "w",
+    7: "x",
+    8: "y",
+    9: "z",
+    10: "q",
+    11: "p",
+    12: "k",
+}
 HOLDOUT_ONLY = {4, 5, 6, 7, 8, 9, 10, 11, 12}  # rounds with no tune part: nobody tunes on them
 
 
