@@ -365,3 +365,48 @@ def test_a_contract_end_date_is_no_termination():
     assert "police-not-immigration-agents" not in found  # no "ending such an agreement" either
     ended = "A resolution terminating the agreement with ICE for housing detainees at the jail."
     assert stances(ended)["no-city-resources-for-ice"] == "supports"
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment_id", "word"),
+    [
+        ("The board urges the Sheriff to opt out of the Secure Communities program.",
+         "information-privacy", "opt out"),
+        ("A vote on a resolution to block all county cooperation with Immigration and Customs "
+         "Enforcement.", "police-not-immigration-agents", "block"),
+        ("The county will stop honoring hold requests from ICE at the county jail.",
+         "no-city-resources-for-ice", "stop"),
+        ("Sheriff Smith spoke of the 287(g) program and said the county does not participate "
+         "in it.", "police-not-immigration-agents", "does not participate"),
+    ],
+)  # fmt: skip
+def test_opting_out_blocking_stopping_and_taking_no_part_refuse_the_act(text, commitment_id, word):
+    cand = candidate(text, commitment_id)
+    assert cand.stance == "supports"
+    assert any(word in line for line in cand.rules)
+
+
+def test_a_traffic_stop_refuses_nothing():
+    text = "After a traffic stop, officers notified ICE and held the man in the jail for ICE."
+    assert stances(text)["no-city-resources-for-ice"] == "contrary"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sheriff Smith gave an overview of the 287(g) program and its Task Force Model.",
+        "Report on the ICE Secure Communities program. Accept this report.",
+    ],
+)
+def test_an_overview_or_a_report_is_context_not_contrary(text):
+    assert "contrary" not in stances(text).values()
+
+
+def test_a_withdrawn_record_neither_does_nor_refuses_the_act():
+    text = (
+        "File Type: Resolution Status: Withdrawn Title: A resolution ensuring that the county is "
+        "cooperating with United States Immigration and Customs Enforcement."
+    )
+    cand = candidate(text, "police-not-immigration-agents")
+    assert cand.stance == "context"
+    assert any('shelved ("withdrawn")' in line for line in cand.rules)

@@ -862,19 +862,30 @@ _NEGATOR = re.compile(
     r"|limit\w*|restrict\w*|prevent\w*|refrain\w*|refus\w*|prohibit\w*|ban|bans|banning"
     r"|forbid\w*|terminat\w*(?!\s+(?:on\s+|effective\s+)?(?:\d|" + _MONTH + r"))"
     r"|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
-    r"|withdraw\w*|withdrew|withhold\w*|cease\w*|discontinu\w*|phase out|phasing out|phased out"
+    # ("Status: Withdrawn" is a record's status: a measure shelved, not an act refused)
+    r"|(?<!status: )(?<!status:)withdraw\w*|withdrew|withhold\w*|cease\w*|discontinu\w*"
+    r"|phase out|phasing out|phased out"
     r"|exit|exits|exiting"
     r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
     r"|without regard to|cannot|can not|unable to"
+    # "urges the police to opt out of Secure Communities", "to block all county cooperation with
+    # ICE", "will stop honoring detainer requests" (a verb after "stop": a traffic stop is none),
+    # "a resolution against Secure Communities"
+    r"|opt(?:s|ed|ing)?[\s-]+out|block\w*|stop(?:s|ped|ping)?(?=\s+\w+ing\b)"
+    r"|(?:resolution|ordinance|motion|petition|vote|voted|voting|stand|position|testif\w*)"
+    r"\s+against"
     # defied, not done: "keeps its policy despite threats to defund sanctuary cities" (only when
     # the act is inside the "despite" phrase; "Despite objections, it approved" is done)
     r"|(?:despite|in spite of|notwithstanding)(?=[^,;:]*$))(?!\w)"
 )
 # The same refusal written after the act: "... 287(g) agreement is hereby terminated".
 _NEGATED_AFTER = re.compile(
-    r"[^.;:!?]{0,60}?(?<!\w)(?:is|are|shall be|will be|be|was|were|has been|have been)\s+"
+    r"[^.;:!?]{0,60}?(?<!\w)(?:(?:is|are|shall be|will be|be|was|were|has been|have been)\s+"
     r"(?:hereby\s+|also\s+)?(?P<neg>not\s+(?:permitted|allowed|authorized)|prohibited|terminated"
-    r"|rescinded|repealed|ended|discontinued|banned|forbidden|cancel+ed)(?!\w)"
+    r"|rescinded|repealed|ended|discontinued|banned|forbidden|cancel+ed)"
+    # or the body says it takes no part: "... the 287(g) program; the county does not participate"
+    r"|(?P<apart>(?:does|do|did|will|would|shall)\s+not\s+(?:intend\s+to\s+)?"
+    r"(?:participate|take part|join|enter|honor|cooperate)))(?!\w)"
 )
 # A supporting measure the body declined: "NOT ADOPTED", "declined to adopt", "was voted down",
 # or the next sentence saying "the ordinance was not considered".
@@ -961,7 +972,8 @@ _FRAGMENT_WHY = "a clause of a list whose opening words are missing (it may forb
 _TOPIC = re.compile(
     r"(?<!\w)(?<!ordinance )(?<!act )(?<!bill )(?<!resolution )(?<!law )(?<!code )(?<!chapter )"
     r"(?P<marker>regarding|concerning|pertaining to|relating to|related to|with respect to"
-    r"|in regard to|in regards to|role in|policies on|policy on|discuss|discussion of)\s+"
+    r"|in regard to|in regards to|role in|policies on|policy on|discuss|discussion of"
+    r"|overview of|report on|briefing on|update on|presentation on|spoke on|spoke about)\s+"
     r"(?:(?!to\s|approv|authoriz|enter|execut|adopt|accept|renew|extend|sign|participat|join"
     r"|continu|expand|ratif|award|amend|support|agree|honor|[\w'’-]+ing\s)"
     r"[\w'’().,/-]+\s+){0,12}$"
@@ -977,7 +989,9 @@ _SHELVED = re.compile(
     r"|deferred|removed from the agenda)"
     r"(?!\w)"
 )
-_SHELVED_STATUS = re.compile(r"(?<!\w)status:\s*(?P<neg>tabled|filed|held in committee)(?!\w)")
+_SHELVED_STATUS = re.compile(
+    r"(?<!\w)status:\s*(?P<neg>tabled|filed|held in committee|withdrawn)(?!\w)"
+)
 # An item that only informs: a staff report, a work session, a discussion or update, with no
 # act in it ("WORK SESSION STAFF REPORT ... Re: English as Official Language").
 _INFORMATIONAL = re.compile(
@@ -985,7 +999,8 @@ _INFORMATIONAL = re.compile(
     r"|update|informational|information only|receive and file|report on|questions)(?!\w)"
 )
 _DOING = re.compile(
-    r"(?<!\w)(?:approv|adopt|authoriz|execut|enter into|entering into|ratif|accept|award|renew"
+    r"(?<!\w)(?:approv|adopt|authoriz|execut|enter into|entering into|ratif|award|renew"
+    r"|accept(?!\s+(?:this|the)\s+report)"
     r"|extend|sign|join|participat|consideration of|consider)"
 )
 
@@ -1025,7 +1040,7 @@ def _negations(lower: str, hit: tuple[int, int], own: list[tuple[int, int]]) -> 
             found.append(m.group())
     after = _NEGATED_AFTER.match(lower, hit[1])
     if after and not any(after.start() < oe and os < after.end() for os, oe in own):
-        found.append(" ".join(after.group("neg").split()))
+        found.append(" ".join((after.group("neg") or after.group("apart")).split()))
     return found
 
 
