@@ -1041,7 +1041,8 @@ HOLDOUT7_WORDING = [
 ]  # fmt: skip
 
 # Kinds of wording the spent parts still missed on 2026-12-04 that are not one council's words:
-# a PDF's middle dot between words, a misspelt programme, a federal statute, a land-use rule.
+# a PDF's middle dot between words, quotes inside a phrase, misspelt names, a federal statute, a
+# land-use rule, a federal operation condemned.
 GENERAL_WORDING = [
     ("The council adopts the Limited \u00b7English Proficiency Plan for the city.",
      "language-access", "supports"),
@@ -1057,6 +1058,15 @@ GENERAL_WORDING = [
      "welcoming-integration", "supports"),
     ("Approve the detention services agreement with Immigration and Customs Enforcement.",
      "no-city-resources-for-ice", "contrary"),
+    ("The commissioners declared that the county is not a \u201csanctuary county\u201d.",
+     "declare-sanctuary", "contrary"),
+    ("A memorandum with U.S. Immigrations and Customs Enforcement to train officers as "
+     "immigration agents.", "police-not-immigration-agents", "contrary"),
+    ("A resolution condemning Operation Metro Surge.", "change-state-law", "supports"),
+    ("Denouncing the unlawful actions of Immigration and Customs Enforcement agents in the "
+     "county.", "change-state-law", "supports"),
+    ("Approving a contract with the Immigration and Naturalization Service to provide space for "
+     "federal prisoners.", "no-city-resources-for-ice", "contrary"),
 ]  # fmt: skip
 
 

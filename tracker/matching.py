@@ -278,7 +278,9 @@ def _lower(text: str) -> str:
     Underscores become spaces: exported file names and form fields glue words with them
     ("Immigration_Enforcement_MOU"), and to a regex "_" is a letter, which hides every word.
     So do the middle dots and bullets a PDF's text layer strews between words ("Limited ·English
-    Proficiency Plan").
+    Proficiency Plan"), and double quotes, which no rule phrase holds: "not a “sanctuary county”"
+    is "not a sanctuary county". One misspelling of the agency's name is mended in place:
+    "Immigrations and Customs Enforcement".
     """
     lower = text.lower()
     if len(lower) != len(text):
@@ -287,10 +289,13 @@ def _lower(text: str) -> str:
     for stray in _STRAY:
         if stray in lower:
             lower = lower.replace(stray, " ")
+    if "immigrations and" in lower:
+        lower = lower.replace("immigrations and", "immigration  and")
     return lower
 
 
-_STRAY = ("\u00b7", "\u2022", "\u2219")  # middle dot, bullet, bullet operator
+# Middle dot, bullet, bullet operator; straight and curly double quotes.
+_STRAY = ("\u00b7", "\u2022", "\u2219", '"', "\u201c", "\u201d")
 
 
 def _part_rx(part: str, last: bool) -> str:
