@@ -372,3 +372,31 @@ def test_tenth_corpus_fields_labels_ids_kinds_and_commitments(
     earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
     earlier += corpus9  # gathered at the same time, from documents dated 2024 or later
     check_holdout_only_round(corpus10, "q", 110, earlier)
+
+
+# ------------------------------------------------- the eleventh corpus (all held out)
+# Like rounds 4 to 10: every item of round 11 goes to holdout11 (bench/corpus_add.py --round 11),
+# gathered from bodies in the states A to M (a second gatherer took the rest at the same time).
+
+
+@pytest.fixture(scope="module")
+def corpus11() -> list[dict]:
+    return load_holdout_only(11)
+
+
+def test_eleventh_corpus_fields_labels_ids_kinds_and_commitments(
+    corpus,
+    corpus2,
+    corpus3,
+    corpus4,
+    corpus5,
+    corpus6,
+    corpus7,
+    corpus8,
+    corpus9,
+    corpus10,
+    corpus11,
+):
+    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
+    earlier += corpus9 + corpus10
+    check_holdout_only_round(corpus11, "p", 110, earlier)
