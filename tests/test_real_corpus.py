@@ -400,3 +400,32 @@ def test_eleventh_corpus_fields_labels_ids_kinds_and_commitments(
     earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
     earlier += corpus9 + corpus10
     check_holdout_only_round(corpus11, "p", 110, earlier)
+
+
+# ------------------------------------------------- the twelfth corpus (all held out)
+# Like rounds 4 to 10: every item of round 12 goes to holdout12 (bench/corpus_add.py --round 12),
+# gathered from bodies in the states whose names begin with N to W.
+
+
+@pytest.fixture(scope="module")
+def corpus12() -> list[dict]:
+    return load_holdout_only(12)
+
+
+def test_twelfth_corpus_fields_labels_ids_kinds_and_commitments(
+    corpus,
+    corpus2,
+    corpus3,
+    corpus4,
+    corpus5,
+    corpus6,
+    corpus7,
+    corpus8,
+    corpus9,
+    corpus10,
+    corpus11,
+    corpus12,
+):
+    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
+    earlier += corpus9 + corpus10 + corpus11  # 11 was gathered beside it, from states A to M
+    check_holdout_only_round(corpus12, "k", 120, earlier)
