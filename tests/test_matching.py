@@ -491,7 +491,12 @@ def test_corpus_quality_targets():
 
 
 # Every part, all spent now (each holdout reported once); a new clean holdout stays out of here.
-REAL_PARTS = ("tune", "tune2", "tune3", *(f"holdout{n}" for n in ["", *"23456789", "10"]))
+REAL_PARTS = (
+    "tune",
+    "tune2",
+    "tune3",
+    *(f"holdout{n}" for n in ["", *"23456789", "10", "11", "12"]),
+)
 
 
 def real_texts() -> list[dict]:
