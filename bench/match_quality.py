@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from tests.places import COMMITMENT_IDS, COMMITMENTS_FILE  # noqa: E402
 from tracker.catalog import load_commitments  # noqa: E402
 from tracker.matching import Matcher  # noqa: E402
-from tracker.topics import Suggester, terms  # noqa: E402
+from tracker.topics import Screener  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "match_corpus.yaml"
 REAL = ROOT / "tests" / "fixtures" / "real_corpus"
@@ -64,6 +64,8 @@ class Result:
     # among them those whose first suggested promise is one of their labels.
     queued: int = 0
     queued_right: int = 0
+    queued_by_model: int = 0  # ... put there by the relevance model, not a topic word
+    queued_other: int = 0  # decoy and routine items with no candidate that wait there too
     stance_right: int = 0
     misses: list[tuple[str, str]] = field(default_factory=list)  # (item id, commitment)
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)  # + label
@@ -92,7 +94,7 @@ def _stance_of(item: dict, commitment_id: str) -> str | None:
     return stance.get(commitment_id) if isinstance(stance, dict) else stance
 
 
-def evaluate(items: list[dict], matcher: Matcher, suggester: Suggester | None = None) -> Result:
+def evaluate(items: list[dict], matcher: Matcher, screener: Screener | None = None) -> Result:
     """Score the matcher on labelled items (see the module docstring for the definitions)."""
     result = Result()
     for item in items:
@@ -112,14 +114,17 @@ def evaluate(items: list[dict], matcher: Matcher, suggester: Suggester | None = 
             if item["label"] == "decoy":
                 result.decoy_candidates.append((ident, cid))
         if not wanted:
+            if screener and not proposed and screener.screen(item["text"]):
+                result.queued_other += 1
             continue
         result.relevant += 1
         hits = wanted & proposed.keys()
         result.found += bool(hits)
-        if suggester and not proposed and terms(item["text"]):
+        if screener and not proposed and (entry := screener.screen(item["text"])):
             result.queued += 1
-            first = suggester.suggest(item["text"])[:1]
+            first = entry.suggested[:1]
             result.queued_right += bool(first and first[0].commitment_id in wanted)
+            result.queued_by_model += entry.reason == "model"
         for cid in sorted(wanted):
             if cid in hits:
                 result.tp[cid] += 1
@@ -193,8 +198,12 @@ def report(result: Result, items: list[dict], quiet: bool = False) -> None:
           f"{result.stance_pairs})")  # fmt: skip
     print(f"contrary items not proposed as contrary: {len(result.contrary_missed)}")
     print(f"candidates proposed from decoys: {len(result.decoy_candidates)} (target 0)")
-    print(f"relevant items with no candidate that wait in the unassigned queue: {result.queued}, "
-          f"the right promise suggested first for {result.queued_right}")  # fmt: skip
+    print(f"relevant items with no candidate that wait in the unassigned queue: {result.queued} "
+          f"({result.queued_by_model} by the relevance model), the right promise suggested first "
+          f"for {result.queued_right}; decoy and routine items waiting there: "
+          f"{result.queued_other}")  # fmt: skip
+    reach = (result.found + result.queued) / result.relevant if result.relevant else 1.0
+    print(f"relevant items that reach an editor (a candidate or the queue): {reach:.3f}")
     if not quiet:
         by_id = {str(i.get("id")): i for i in items}
 
@@ -234,6 +243,7 @@ def summary(result: Result) -> dict[str, float]:
         "stance": result.stance_right / result.stance_pairs if result.stance_pairs else 1.0,
         "decoy share": result.decoy_items / result.proposing if result.proposing else 0.0,
         "wrong contrary": len(result.wrong_contrary),
+        "reach": (result.found + result.queued) / result.relevant if result.relevant else 1.0,
     }
 
 
@@ -243,7 +253,8 @@ def summary_line(name: str, result: Result) -> str:
         f"{name:20} item P {s['item P']:.3f} R {s['item R']:.3f} | pair P {s['pair P']:.2f} "
         f"R {s['pair R']:.2f} | stance {s['stance']:.3f} | decoys proposed "
         f"{result.decoy_items}/{result.proposing} | wrong contrary {s['wrong contrary']} | "
-        f"unassigned {result.queued} ({result.queued_right} right suggestion)"
+        f"unassigned {result.queued} ({result.queued_right} right suggestion, "
+        f"+{result.queued_other} not relevant) | reach an editor {s['reach']:.3f}"
     )
 
 
@@ -255,17 +266,17 @@ def main() -> int:
     parser.add_argument("--quiet", action="store_true", help="figures only, no item lists")
     args = parser.parse_args()
     commitments = load_commitments(args.rules)
-    matcher, suggester = Matcher.from_commitments(commitments), Suggester(commitments)
+    matcher, screener = Matcher.from_commitments(commitments), Screener.shipped(commitments)
     if args.corpus:
         items = load_items(args.corpus)
-        report(evaluate(items, matcher, suggester), items, args.quiet)
+        report(evaluate(items, matcher, screener), items, args.quiet)
         return 0
     lines = []
     for name, paths in PARTS.items():
         if name in HOLDOUTS and not args.holdout:
             continue
         items = [i for path in paths for i in load_items(path)]
-        result = evaluate(items, matcher, suggester)
+        result = evaluate(items, matcher, screener)
         print(f"\n======== {name}: {', '.join(p.name for p in paths)}")
         report(result, items, args.quiet or name in HOLDOUTS)
         lines.append(summary_line(name, result))

@@ -414,3 +414,45 @@ def test_minutes_the_parser_cannot_split_are_still_read_page_by_page(matched):
     legal = [r for r in pages if r["commitment_id"] == "legal-defense" and r["item_id"] is None]
     assert legal and "Legal Aid Society" in legal[0]["snippet"]
     assert (legal[0]["title"], legal[0]["unit_kind"]) == ("Regular City Council Meeting", "minutes")
+
+
+def test_each_text_is_scored_once_and_another_models_scores_are_dropped(matched):
+    from tracker import relevance
+
+    model = relevance.load()
+    scored = matched["relevance_cache"].count
+    assert scored > 0
+    assert {r["model"] for r in matched["relevance_cache"].rows} == {model.fingerprint}
+    matched["relevance_cache"].insert(
+        {"digest": "0" * 40, "model": "an older model", "probability": 0.9}
+    )
+    match_all(matched, COMMITMENTS_FILE)  # nothing new to score; the older model's row goes
+    assert matched["relevance_cache"].count == scored
+
+
+def test_the_desk_says_a_model_entry_is_a_statistical_guess_and_why(cfg, matched):
+    from tests.test_desk import login, make_desk
+
+    (row,) = topics.queue(matched)[0]
+    guess = {k: v for k, v in row.items() if k != "id"}
+    guess.update(
+        evidence_key="item:guess",
+        reason=topics.MODEL,
+        confidence=topics.MODEL_CONFIDENCE,
+        terms=json.dumps(["legal services", "families"]),
+        suggested=json.dumps([{"commitment_id": "legal-defense", "words": ["legal services"]}]),
+    )
+    matched["unassigned"].insert(guess)
+    client = make_desk(cfg).test_client()
+    login(client)
+    page = BeautifulSoup(client.get("/desk/unassigned").data, "lxml")
+    cards = {
+        c.select_one(".meta").get_text(" ", strip=True): c
+        for c in page.select("article.unassigned")
+    }
+    (model_meta,) = [m for m in cards if "very low confidence (0.1)" in m]
+    assert "statistical model" in model_meta and "legal services, families" in model_meta
+    chosen = cards[model_meta].select_one("select[name=commitment] option[selected]")
+    assert chosen["value"] == "legal-defense"
+    (word_meta,) = [m for m in cards if m != model_meta]
+    assert "words found:" in word_meta and "statistical" not in word_meta

@@ -449,6 +449,19 @@ def _unassigned_suggestions(db: sqlite_utils.Database) -> None:
     db["unassigned"].add_column("suggested", str)
 
 
+@migrations(name="0007_unassigned_reason")
+def _unassigned_reason(db: sqlite_utils.Database) -> None:
+    # What put an item in the queue: "words" (a topic word: tracker.topics.terms) or "model"
+    # (no such word; the relevance model's probability, tracker.relevance, with `terms` holding
+    # the words that weighed most). Rows from before have no reason: they are "words".
+    db["unassigned"].add_column("reason", str)
+    # The relevance model's probability per text (a digest of it), so that re-matching an
+    # unchanged database does not score 100,000 items again; `model` is the model file's SHA-256.
+    db["relevance_cache"].create(
+        {"digest": str, "model": str, "probability": float}, pk="digest", not_null={"model"}
+    )
+
+
 @contextmanager
 def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """A write transaction that takes the write lock at once (BEGIN IMMEDIATE), so no other

@@ -152,7 +152,9 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
         record_commitments(db, commitments)
     shas = {c.id: rules_sha256(c) for c in commitments}
     matcher = Matcher.from_commitments(commitments)
-    suggester = topics.Suggester(commitments)
+    screener = topics.Screener.shipped(commitments)
+    scores = topics.known_scores(db, screener.model)
+    cached = len(scores)
     ids = [c.id for c in commitments]
     report = MatchReport()
     proposals: dict[tuple[str, str], dict] = {}
@@ -169,8 +171,8 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
             proposals[(cand.commitment_id, unit.key)] = _unit_row(
                 cand, unit, sha=shas[cand.commitment_id]
             )
-        if not found and (words := topics.terms(reading)):
-            unassigned[unit.key] = _unassigned_row(unit, words, suggester.suggest(reading))
+        if not found and (entry := screener.screen(reading, scores)):
+            unassigned[unit.key] = _unassigned_row(unit, entry)
     page_ids = _recall(db, "pages", matcher, ids)
     for row in db.query(UNSTRUCTURED_MINUTES_PAGES):
         if row["id"] not in page_ids:
@@ -216,6 +218,7 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
                 )
                 report.dropped += 1
         report.unassigned = topics.sync(db, unassigned, now)[0]
+        topics.store_scores(db, screener.model, scores, cached)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -323,9 +326,10 @@ def _with_ellipses(cand, text: str) -> str:
     return f"{before}{passage}{after}"
 
 
-def _unassigned_row(unit: _Unit, words: list[str], suggested: list[topics.Suggestion]) -> dict:
+def _unassigned_row(unit: _Unit, entry: topics.Entry) -> dict:
     row = unit.row
     item = unit.kind == UnitKind.ITEM
+    words = list(entry.words)
     side = _minutes_side(unit.minutes, words)
     return {
         "evidence_key": unit.key,
@@ -340,9 +344,10 @@ def _unassigned_row(unit: _Unit, words: list[str], suggested: list[topics.Sugges
         "minutes_page": side.get("minutes_page"),
         "terms": json.dumps(words),
         "suggested": json.dumps(
-            [{"commitment_id": s.commitment_id, "words": list(s.words)} for s in suggested]
+            [{"commitment_id": s.commitment_id, "words": list(s.words)} for s in entry.suggested]
         ),
-        "confidence": topics.CONFIDENCE,
+        "reason": entry.reason,
+        "confidence": entry.confidence,
         "document_id": row["document_id"],
         "document_sha256": row["sha256"],
         "page": row["page"],

@@ -1,13 +1,15 @@
-"""The unassigned queue: items that speak of immigration but that no commitment's rules claim.
+"""The unassigned queue: items that bear on immigration but that no commitment's rules claim.
 
 Nothing relevant is silently dropped: when the matcher proposes no commitment for an item (or a
-minutes record) that speaks of immigration, refugees, deportation, TPS, DACA or sanctuary, it
-waits here, at a low confidence, for an editor to attach it to a promise or dismiss it.
+minutes record) that speaks of immigration, refugees, deportation, TPS, DACA or sanctuary, or that
+the relevance model (tracker.relevance) rates likely to bear on a promise though it names none of
+them, it waits here, at a low confidence, for an editor to attach it to a promise or dismiss it.
 `match_all` (tracker.evidence) is the one writer of open rows; `attach` and `dismiss` decide them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from . import relevance
 from .catalog import Commitment
 from .db import utcnow
 from .errors import StatusError
@@ -103,7 +106,7 @@ class Suggester:
     def __init__(self, commitments: Sequence[Commitment]):
         self._hints = [(c.id, c.hints) for c in commitments if c.hints]
 
-    def suggest(self, text: str) -> list[Suggestion]:
+    def suggest(self, text: str, limit: int | None = LIMIT) -> list[Suggestion]:
         ranked = []
         for position, (commitment_id, hints) in enumerate(self._hints):
             words: list[str] = []
@@ -113,7 +116,95 @@ class Suggester:
                     words.append(word)
             if words:
                 ranked.append((-len(words), position, Suggestion(commitment_id, tuple(words))))
-        return [s for *_, s in sorted(ranked, key=lambda r: r[:2])[: self.LIMIT]]
+        return [s for *_, s in sorted(ranked, key=lambda r: r[:2])[:limit]]
+
+
+WORDS, MODEL = "words", "model"  # what put an item in the queue
+MODEL_CONFIDENCE = 0.1  # a statistical likeness, weaker still than a topic word
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Why an item goes to the queue and which promises to offer an editor first."""
+
+    reason: str  # WORDS or MODEL
+    words: tuple[str, ...]  # the topic words, or the words that weighed most in the model
+    suggested: tuple[Suggestion, ...]
+    confidence: float
+
+
+class Screener:
+    """Whether an item no rule claims goes to the unassigned queue, and with which promises.
+
+    A topic word puts it there (`terms`); without one, the relevance model's probability can.
+    The promises offered first are the model's ranking (out of sample its first promise is right
+    about twice as often as the hints'), or the hints' when there is no model."""
+
+    def __init__(self, commitments: Sequence[Commitment], model: relevance.Model | None = None):
+        self._suggester = Suggester(commitments)
+        self._model = model
+        self._ids = {c.id for c in commitments}
+
+    @classmethod
+    def shipped(cls, commitments: Sequence[Commitment]) -> Screener:
+        return cls(commitments, relevance.load())
+
+    @property
+    def model(self) -> relevance.Model | None:
+        return self._model
+
+    def screen(self, text: str, known: dict[str, float] | None = None) -> Entry | None:
+        """The queue entry for `text`, or None. `known` maps a text's digest to the model's
+        probability for it (relevance_cache): an unchanged item is not scored again, and the
+        dict gains the texts scored now."""
+        words = terms(text)
+        if self._model is None:
+            return (
+                Entry(WORDS, tuple(words), tuple(self._suggester.suggest(text)), CONFIDENCE)
+                if words
+                else None
+            )
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        probability = None if known is None else known.get(digest)
+        if probability is None:
+            probability = self._model.read(text, promises=False).probability
+            if known is not None:
+                known[digest] = probability
+        if not words and probability < relevance.THRESHOLD:
+            return None
+        reading = self._model.read(text)
+        # The hint words say best why a promise is offered; the model's words where none.
+        hinted = {s.commitment_id: s.words for s in self._suggester.suggest(text, limit=None)}
+        offered = [
+            Suggestion(cid, hinted.get(cid, found))
+            for cid, _, found in reading.promises
+            if cid in self._ids
+        ]
+        suggested = tuple(offered[: Suggester.LIMIT])
+        if words:
+            return Entry(WORDS, tuple(words), suggested, CONFIDENCE)
+        return Entry(MODEL, reading.words, suggested, MODEL_CONFIDENCE)
+
+
+def known_scores(db: sqlite_utils.Database, model: relevance.Model | None) -> dict[str, float]:
+    """The model's cached probabilities (text digest -> probability)."""
+    if model is None:
+        return {}
+    query = "select digest, probability from relevance_cache where model = ?"
+    return dict(db.execute(query, [model.fingerprint]).fetchall())
+
+
+def store_scores(
+    db: sqlite_utils.Database, model: relevance.Model | None, scores: dict[str, float], old: int
+) -> None:
+    """Keep the probabilities scored in this match (`scores` holds `old` cached ones first) and
+    drop those of any other model. The caller holds the write transaction."""
+    if model is None:
+        return
+    db.execute("delete from relevance_cache where model != ?", [model.fingerprint])
+    rows = ({"digest": d, "model": model.fingerprint, "probability": p}
+            for d, p in list(scores.items())[old:])  # fmt: skip
+    db["relevance_cache"].insert_all(rows, pk="digest", replace=True, batch_size=1000)
 
 
 def sync(db: sqlite_utils.Database, proposed: dict[str, dict], now: str) -> tuple[int, int]:

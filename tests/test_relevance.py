@@ -1,0 +1,104 @@
+"""The unassigned queue's second look: the relevance model (tracker.relevance) reads an item no
+rule claims and no immigration word marks, and can still send it to an editor, saying which words
+weighed most; it also ranks the promises offered first. Trained by bench/train_relevance.py."""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tests.places import COMMITMENTS_FILE
+from tracker import relevance
+from tracker.catalog import load_commitments
+from tracker.errors import CatalogError
+from tracker.topics import MODEL, MODEL_CONFIDENCE, WORDS, Screener
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = load_commitments(COMMITMENTS_FILE)
+
+
+@cache
+def trainer():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import train_relevance
+
+    return train_relevance
+
+
+def test_the_run_time_arithmetic_is_scikit_learns():
+    # Plain Python at run time, scikit-learn only to train: both must give one probability.
+    train = trainer()
+    items = [i for i in train.corpus_files()["tune"]]
+    vectorizer, model, promises = train.fit(items)
+    ours = relevance.Model(train.to_json(vectorizer, model, promises, items))
+    texts = [i["text"] for i in items] + ["Repaving 14th Street North", ""]
+    theirs = model.predict_proba(vectorizer.transform(texts))[:, 1]
+    for text, expected in zip(texts, theirs, strict=True):
+        assert ours.read(text).probability == pytest.approx(expected, abs=1e-4)
+
+
+def test_the_shipped_model_is_the_one_todays_corpora_train():
+    # A corpus item added or relabelled without retraining fails here: run
+    # `python bench/train_relevance.py` and commit data/relevance_model.json.
+    train = trainer()
+    items = [i for its in train.corpus_files().values() for i in its]
+    fresh = train.to_json(*train.fit(items), items)
+    shipped = json.loads(relevance.MODEL_FILE.read_text(encoding="utf-8"))
+    assert shipped["trained_on"] == fresh["trained_on"]
+    assert shipped["idf"].keys() == fresh["idf"].keys()
+    for term, weight in fresh["relevant"]["weights"].items():
+        assert shipped["relevant"]["weights"][term] == pytest.approx(weight, abs=1e-3)
+
+
+def test_an_item_that_names_no_immigration_word_can_still_reach_an_editor():
+    screener = Screener.shipped(CATALOGUE)
+    entry = screener.screen("Approve the agreement with the Secure Families Collaborative for FY26 "
+                            "legal services.")  # fmt: skip
+    assert entry is not None and entry.reason == MODEL
+    assert entry.confidence == MODEL_CONFIDENCE < 0.2
+    assert "legal" in entry.words and "the" not in entry.words  # no empty word as a reason
+    assert entry.suggested[0].commitment_id == "legal-defense"
+    assert screener.screen("Authorize a contract for repaving 14th Street North.") is None
+
+
+def test_a_topic_word_still_decides_and_the_model_ranks_the_promises():
+    screener = Screener.shipped(CATALOGUE)
+    text = "Pro bono legal representation for unaccompanied immigrant children in the county."
+    entry = screener.screen(text)
+    assert entry.reason == WORDS and "immigrant" in entry.words
+    first = entry.suggested[0]
+    assert first.commitment_id == "legal-defense"
+    assert {"legal", "representation"} <= set(first.words)  # the hint words say why
+
+
+def test_without_a_model_the_queue_takes_topic_words_only():
+    screener = Screener(CATALOGUE, model=None)
+    assert screener.screen("Agreement with the Secure Families Collaborative") is None
+    entry = screener.screen("Pro bono legal representation for immigrant children")
+    assert entry.reason == WORDS and entry.suggested[0].commitment_id == "legal-defense"
+
+
+def test_a_known_text_is_not_scored_again():
+    screener = Screener.shipped(CATALOGUE)
+    known: dict[str, float] = {}
+    text = "Approve the agreement with the Secure Families Collaborative for legal services."
+    assert screener.screen(text, known) is not None and len(known) == 1
+    (digest,) = known
+    known[digest] = 0.0  # a cached score is believed: the text is not read again
+    assert screener.screen(text, known) is None
+
+
+def test_a_broken_model_file_is_named_in_one_line(tmp_path):
+    bad = tmp_path / "model.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        relevance.load(bad)
+    assert str(bad) in str(info.value) and "\n" not in str(info.value)
+    bad.write_text('{"idf": {}}', encoding="utf-8")
+    with pytest.raises(CatalogError, match="not a relevance model"):
+        relevance.load(bad)
+    assert relevance.load(tmp_path / "absent.json") is None

@@ -1,0 +1,110 @@
+"""A second look for the unassigned queue: does an item no rule claims read like the items
+editors' labels call relevant, and to which promise?
+
+The rules make candidates and say why in their own words. An item none of them claims reaches an
+editor only through the unassigned queue; its word test (tracker.topics.terms) catches an item
+that names immigration, but not one that names none ("FY24-25 Agreement with the Secure
+Families Collaborative"). This model, logistic regression over TF-IDF of words and word pairs
+trained on the labelled corpora (bench/train_relevance.py: 1,645 real council items and our own
+307), catches about half of those out of sample (42 of 85 on holdouts 5-12); it never makes a
+candidate, only a queue entry, which says which words weighed most. It also ranks the promises
+an editor is offered first.
+
+Plain Python on the shipped JSON (data/relevance_model.json): the same arithmetic as
+scikit-learn's TfidfVectorizer(sublinear_tf=True) and LogisticRegression.predict_proba, so no
+machine-learning package is needed at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .errors import CatalogError
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "relevance_model.json"
+# Out of sample on holdouts 5-12, an item no rule claims and no topic word queues reaches the
+# queue at this probability: about 3 in 4 of those it adds were relevant (bench/train_relevance.py).
+THRESHOLD = 0.7
+WORDS = 3  # the weightiest words shown as the reason
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+# Words that weigh but say nothing to an editor ("with the"): never shown as a reason.
+_STOP = frozenset("the of and to with for in on an by at from or be is this that as its".split())
+
+
+@dataclass(frozen=True)
+class Reading:
+    probability: float  # that the item bears on some promise
+    words: tuple[str, ...]  # the terms that weighed most towards that
+    promises: tuple[tuple[str, float, tuple[str, ...]], ...]  # (id, probability, words), best first
+
+    @property
+    def relevant(self) -> bool:
+        return self.probability >= THRESHOLD
+
+
+class Model:
+    """The trained weights; `read` scores one text."""
+
+    def __init__(self, data: dict, fingerprint: str = ""):
+        self.fingerprint = fingerprint  # the model file's SHA-256: cached scores are its own
+        try:
+            self._idf: dict[str, float] = data["idf"]
+            self._relevant = (data["relevant"]["intercept"], data["relevant"]["weights"])
+            self._promises = {
+                cid: (m["intercept"], m["weights"]) for cid, m in data["promises"].items()
+            }
+        except (KeyError, TypeError, AttributeError) as e:
+            raise CatalogError(f"not a relevance model (missing {e})") from e
+
+    def _vector(self, text: str) -> dict[str, float]:
+        tokens = _TOKEN.findall(text.lower())
+        grams = Counter(tokens)
+        grams.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+        idf = self._idf
+        vector = {t: (1.0 + math.log(n)) * idf[t] for t, n in grams.items() if t in idf}
+        norm = math.sqrt(sum(v * v for v in vector.values()))
+        return {t: v / norm for t, v in vector.items()} if norm else {}
+
+    @staticmethod
+    def _score(vector: dict[str, float], intercept: float, weights: dict[str, float]):
+        parts = {t: v * weights[t] for t, v in vector.items() if t in weights}
+        z = intercept + sum(parts.values())
+        probability = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        shown = (t for t, p in parts.items() if p > 0 and not _STOP.issuperset(t.split()))
+        top = sorted(shown, key=lambda t: -parts[t])[:WORDS]
+        return probability, tuple(top)
+
+    def read(self, text: str, promises: bool = True) -> Reading:
+        """The probability that `text` bears on a promise, its weightiest words and (unless
+        `promises` is False: most items are routine, and this is most of the work) the
+        promises ranked."""
+        vector = self._vector(text)
+        probability, words = self._score(vector, *self._relevant)
+        ranked = (
+            sorted(
+                ((cid, *self._score(vector, *m)) for cid, m in self._promises.items()),
+                key=lambda r: -r[1],
+            )
+            if promises
+            else []
+        )
+        return Reading(round(probability, 4), words, tuple(ranked))
+
+
+@cache
+def load(path: Path = MODEL_FILE) -> Model | None:
+    """The shipped model (None when the file is absent: the queue then uses its words only)."""
+    if not path.exists():
+        return None
+    raw = path.read_bytes()
+    try:
+        return Model(json.loads(raw.decode("utf-8")), hashlib.sha256(raw).hexdigest())
+    except (ValueError, CatalogError) as e:
+        raise CatalogError(f"{path}: {e}") from e
