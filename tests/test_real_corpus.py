@@ -429,3 +429,33 @@ def test_twelfth_corpus_fields_labels_ids_kinds_and_commitments(
     earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
     earlier += corpus9 + corpus10 + corpus11  # 11 was gathered beside it, from states A to M
     check_holdout_only_round(corpus12, "k", 120, earlier)
+
+
+# ------------------------------------------------- the thirteenth corpus (all held out)
+# Like rounds 4 to 12: every item of round 13 goes to holdout13 (bench/corpus_add.py --round 13),
+# gathered from county-level bodies only (a second gatherer took the other bodies at the same time).
+
+
+@pytest.fixture(scope="module")
+def corpus13() -> list[dict]:
+    return load_holdout_only(13)
+
+
+def test_thirteenth_corpus_fields_labels_ids_kinds_and_commitments(
+    corpus,
+    corpus2,
+    corpus3,
+    corpus4,
+    corpus5,
+    corpus6,
+    corpus7,
+    corpus8,
+    corpus9,
+    corpus10,
+    corpus11,
+    corpus12,
+    corpus13,
+):
+    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
+    earlier += corpus9 + corpus10 + corpus11 + corpus12
+    check_holdout_only_round(corpus13, "m", 110, earlier)
