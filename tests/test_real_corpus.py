@@ -459,3 +459,36 @@ def test_thirteenth_corpus_fields_labels_ids_kinds_and_commitments(
     earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
     earlier += corpus9 + corpus10 + corpus11 + corpus12
     check_holdout_only_round(corpus13, "m", 110, earlier)
+
+
+# ------------------------------------------------- the fourteenth corpus (all held out)
+# Like rounds 4 to 12: every item of round 14 goes to holdout14 (bench/corpus_add.py --round 14),
+# gathered from municipal bodies only (city, town, village and borough councils, town meetings,
+# mayors, city police departments; Birmingham, England and Michigan for decoys), any state, any
+# year. Round 13 was gathered beside it from the other bodies; the two share no address.
+
+
+@pytest.fixture(scope="module")
+def corpus14() -> list[dict]:
+    return load_holdout_only(14)
+
+
+def test_fourteenth_corpus_fields_labels_ids_kinds_and_commitments(
+    corpus,
+    corpus2,
+    corpus3,
+    corpus4,
+    corpus5,
+    corpus6,
+    corpus7,
+    corpus8,
+    corpus9,
+    corpus10,
+    corpus11,
+    corpus12,
+    corpus13,
+    corpus14,
+):
+    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
+    earlier += corpus9 + corpus10 + corpus11 + corpus12 + corpus13  # no address shared
+    check_holdout_only_round(corpus14, "n", 100, earlier)
