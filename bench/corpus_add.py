@@ -51,6 +51,8 @@ HOLDOUT_ONLY = {
     12,
     13,
     14,
+    15,
+    16,
 }  # rounds with no tune part: nobody tunes on them
 
 
