@@ -1072,6 +1072,16 @@ GENERAL_WORDING = [
      "county.", "change-state-law", "supports"),
     ("Approving a contract with the Immigration and Naturalization Service to provide space for "
      "federal prisoners.", "no-city-resources-for-ice", "contrary"),
+    ("The Borough hereby establishes an Identification Card Program for anyone who can prove "
+     "identity and residency.", "municipal-id", "supports"),
+    ("The sheriff will house I.C.E. detainees in the county jail for a daily fee.",
+     "no-city-resources-for-ice", "contrary"),
+    ("The county is ending its contract to house immigrant detainees.",
+     "no-city-resources-for-ice", "supports"),
+    ("The council allowed city police to extend an agreement with Immigration and Customs "
+     "Enforcement.", "police-not-immigration-agents", "contrary"),
+    ("The police department will not participate in the Immigration and Customs Enforcement "
+     "operation.", "police-not-immigration-agents", "supports"),
 ]  # fmt: skip
 
 
