@@ -340,155 +340,26 @@ def test_eighth_corpus_fields_labels_ids_kinds_and_commitments(
     check_holdout_only_round(corpus8, "y", 70, earlier)
 
 
-# ------------------------------------------------- the ninth corpus (all held out)
-# Like rounds 4 to 8: every item of round 9 goes to holdout9 (bench/corpus_add.py --round 9).
+# ------------------------------------------------- rounds 9 and on (each held out whole)
+# Gathered two at a time on 2026-12-04, on disjoint slices (dates, states, kinds of body, kinds of
+# promise; each corpus README section says which): every item of round N goes to holdoutN
+# (bench/corpus_add.py --round N), and nothing in it is in any earlier round, its sibling included.
+LATER_ROUNDS = [  # (round, id prefix, at least this many items)
+    (9, "z", 80),
+    (10, "q", 110),
+    (11, "p", 110),
+    (12, "k", 120),
+    (13, "m", 110),
+    (14, "n", 100),
+]
 
 
 @pytest.fixture(scope="module")
-def corpus9() -> list[dict]:
-    return load_holdout_only(9)
+def rounds_1_to_8(corpus, corpus2, corpus3, corpus4, corpus5, corpus6, corpus7, corpus8):
+    return items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
 
 
-def test_ninth_corpus_fields_labels_ids_kinds_and_commitments(
-    corpus, corpus2, corpus3, corpus4, corpus5, corpus6, corpus7, corpus8, corpus9
-):
-    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
-    check_holdout_only_round(corpus9, "z", 80, earlier)
-
-
-# ------------------------------------------------- the tenth corpus (all held out)
-# Like rounds 4 to 9: every item of round 10 goes to holdout10 (bench/corpus_add.py --round 10),
-# gathered from documents and actions dated 2023 or earlier.
-
-
-@pytest.fixture(scope="module")
-def corpus10() -> list[dict]:
-    return load_holdout_only(10)
-
-
-def test_tenth_corpus_fields_labels_ids_kinds_and_commitments(
-    corpus, corpus2, corpus3, corpus4, corpus5, corpus6, corpus7, corpus8, corpus9, corpus10
-):
-    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
-    earlier += corpus9  # gathered at the same time, from documents dated 2024 or later
-    check_holdout_only_round(corpus10, "q", 110, earlier)
-
-
-# ------------------------------------------------- the eleventh corpus (all held out)
-# Like rounds 4 to 10: every item of round 11 goes to holdout11 (bench/corpus_add.py --round 11),
-# gathered from bodies in the states A to M (a second gatherer took the rest at the same time).
-
-
-@pytest.fixture(scope="module")
-def corpus11() -> list[dict]:
-    return load_holdout_only(11)
-
-
-def test_eleventh_corpus_fields_labels_ids_kinds_and_commitments(
-    corpus,
-    corpus2,
-    corpus3,
-    corpus4,
-    corpus5,
-    corpus6,
-    corpus7,
-    corpus8,
-    corpus9,
-    corpus10,
-    corpus11,
-):
-    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
-    earlier += corpus9 + corpus10
-    check_holdout_only_round(corpus11, "p", 110, earlier)
-
-
-# ------------------------------------------------- the twelfth corpus (all held out)
-# Like rounds 4 to 10: every item of round 12 goes to holdout12 (bench/corpus_add.py --round 12),
-# gathered from bodies in the states whose names begin with N to W.
-
-
-@pytest.fixture(scope="module")
-def corpus12() -> list[dict]:
-    return load_holdout_only(12)
-
-
-def test_twelfth_corpus_fields_labels_ids_kinds_and_commitments(
-    corpus,
-    corpus2,
-    corpus3,
-    corpus4,
-    corpus5,
-    corpus6,
-    corpus7,
-    corpus8,
-    corpus9,
-    corpus10,
-    corpus11,
-    corpus12,
-):
-    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
-    earlier += corpus9 + corpus10 + corpus11  # 11 was gathered beside it, from states A to M
-    check_holdout_only_round(corpus12, "k", 120, earlier)
-
-
-# ------------------------------------------------- the thirteenth corpus (all held out)
-# Like rounds 4 to 12: every item of round 13 goes to holdout13 (bench/corpus_add.py --round 13),
-# gathered from county-level bodies only (a second gatherer took the other bodies at the same time).
-
-
-@pytest.fixture(scope="module")
-def corpus13() -> list[dict]:
-    return load_holdout_only(13)
-
-
-def test_thirteenth_corpus_fields_labels_ids_kinds_and_commitments(
-    corpus,
-    corpus2,
-    corpus3,
-    corpus4,
-    corpus5,
-    corpus6,
-    corpus7,
-    corpus8,
-    corpus9,
-    corpus10,
-    corpus11,
-    corpus12,
-    corpus13,
-):
-    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
-    earlier += corpus9 + corpus10 + corpus11 + corpus12
-    check_holdout_only_round(corpus13, "m", 110, earlier)
-
-
-# ------------------------------------------------- the fourteenth corpus (all held out)
-# Like rounds 4 to 12: every item of round 14 goes to holdout14 (bench/corpus_add.py --round 14),
-# gathered from municipal bodies only (city, town, village and borough councils, town meetings,
-# mayors, city police departments; Birmingham, England and Michigan for decoys), any state, any
-# year. Round 13 was gathered beside it from the other bodies; the two share no address.
-
-
-@pytest.fixture(scope="module")
-def corpus14() -> list[dict]:
-    return load_holdout_only(14)
-
-
-def test_fourteenth_corpus_fields_labels_ids_kinds_and_commitments(
-    corpus,
-    corpus2,
-    corpus3,
-    corpus4,
-    corpus5,
-    corpus6,
-    corpus7,
-    corpus8,
-    corpus9,
-    corpus10,
-    corpus11,
-    corpus12,
-    corpus13,
-    corpus14,
-):
-    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
-    earlier += corpus9 + corpus10 + corpus11 + corpus12 + corpus13  # no address shared
-    check_holdout_only_round(corpus14, "n", 100, earlier)
+@pytest.mark.parametrize(("rnd", "prefix", "minimum"), LATER_ROUNDS)
+def test_later_corpus_fields_labels_ids_kinds_and_commitments(rounds_1_to_8, rnd, prefix, minimum):
+    earlier = rounds_1_to_8 + [i for n in range(9, rnd) for i in load_holdout_only(n)]
+    check_holdout_only_round(load_holdout_only(rnd), prefix, minimum, earlier)
