@@ -753,6 +753,8 @@ def test_fts_terms_of_a_proximity_phrase_and_an_ampersand():
         "Information Technology procedures concerning sensitive information and passwords.",
         "Racial equity grant to the Parks Department for pedestrian safety near bus stops.",
         "A Resolution approving the Youth Identification program of the Library Board badges.",
+        "A resolution declaring the county a \u201cSecond Amendment Sanctuary County\u201d.",
+        "2nd Amendment Sanctuary CityRESOLUTION 2020-4 of the City Council.",
     ],
 )
 def test_new_wording_keeps_to_immigrants_and_does_not_catch_routine_items(text):
