@@ -39,6 +39,7 @@ def test_the_run_time_arithmetic_is_scikit_learns():
     theirs = model.predict_proba(vectorizer.transform(texts))[:, 1]
     for text, expected in zip(texts, theirs, strict=True):
         assert ours.read(text).probability == pytest.approx(expected, abs=1e-4)
+        assert ours.probability(text) == ours.read(text).probability  # the one-pass screen
 
 
 def test_the_shipped_model_is_the_one_todays_corpora_train():

@@ -63,10 +63,28 @@ class Model:
         except (KeyError, TypeError, AttributeError) as e:
             raise CatalogError(f"not a relevance model (missing {e})") from e
 
-    def _vector(self, text: str) -> dict[str, float]:
+    @staticmethod
+    def _grams(text: str) -> Counter:
         tokens = _TOKEN.findall(text.lower())
         grams = Counter(tokens)
         grams.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+        return grams
+
+    def probability(self, text: str) -> float:
+        """The probability alone, in one pass (most items are routine: this is most of the
+        work of a first match)."""
+        idf, (intercept, weights) = self._idf, self._relevant
+        squares = dot = 0.0
+        for term, n in self._grams(text).items():
+            if (i := idf.get(term)) is not None:
+                v = (1.0 + math.log(n)) * i
+                squares += v * v
+                dot += v * weights.get(term, 0.0)
+        z = intercept + (dot / math.sqrt(squares) if squares else 0.0)
+        return round(1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0, 4)
+
+    def _vector(self, text: str) -> dict[str, float]:
+        grams = self._grams(text)
         idf = self._idf
         vector = {t: (1.0 + math.log(n)) * idf[t] for t, n in grams.items() if t in idf}
         norm = math.sqrt(sum(v * v for v in vector.values()))
@@ -81,19 +99,14 @@ class Model:
         top = sorted(shown, key=lambda t: -parts[t])[:WORDS]
         return probability, tuple(top)
 
-    def read(self, text: str, promises: bool = True) -> Reading:
-        """The probability that `text` bears on a promise, its weightiest words and (unless
-        `promises` is False: most items are routine, and this is most of the work) the
-        promises ranked."""
+    def read(self, text: str) -> Reading:
+        """The probability that `text` bears on a promise, its weightiest words and the promises
+        ranked (for an item that goes to the queue; `probability` decides that)."""
         vector = self._vector(text)
         probability, words = self._score(vector, *self._relevant)
-        ranked = (
-            sorted(
-                ((cid, *self._score(vector, *m)) for cid, m in self._promises.items()),
-                key=lambda r: -r[1],
-            )
-            if promises
-            else []
+        ranked = sorted(
+            ((cid, *self._score(vector, *m)) for cid, m in self._promises.items()),
+            key=lambda r: -r[1],
         )
         return Reading(round(probability, 4), words, tuple(ranked))
 

@@ -167,7 +167,7 @@ class Screener:
         digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
         probability = None if known is None else known.get(digest)
         if probability is None:
-            probability = self._model.read(text, promises=False).probability
+            probability = self._model.probability(text)
             if known is not None:
                 known[digest] = probability
         if not words and probability < relevance.THRESHOLD:
