@@ -164,13 +164,7 @@ class Screener:
                 if words
                 else None
             )
-        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
-        probability = None if known is None else known.get(digest)
-        if probability is None:
-            probability = self._model.probability(text)
-            if known is not None:
-                known[digest] = probability
-        if not words and probability < relevance.THRESHOLD:
+        if not words and self._probability(text, known) < relevance.THRESHOLD:
             return None
         reading = self._model.read(text)
         # The hint words say best why a promise is offered; the model's words where none.
@@ -184,6 +178,15 @@ class Screener:
         if words:
             return Entry(WORDS, tuple(words), suggested, CONFIDENCE)
         return Entry(MODEL, reading.words, suggested, MODEL_CONFIDENCE)
+
+    def _probability(self, text: str, known: dict[str, float] | None) -> float:
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        probability = None if known is None else known.get(digest)
+        if probability is None:
+            probability = self._model.probability(text)
+            if known is not None:
+                known[digest] = probability
+        return probability
 
 
 def known_scores(db: sqlite_utils.Database, model: relevance.Model | None) -> dict[str, float]:
