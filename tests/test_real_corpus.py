@@ -492,3 +492,37 @@ def test_fourteenth_corpus_fields_labels_ids_kinds_and_commitments(
     earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
     earlier += corpus9 + corpus10 + corpus11 + corpus12 + corpus13  # no address shared
     check_holdout_only_round(corpus14, "n", 100, earlier)
+
+
+# ------------------------------------------------- the fifteenth corpus (all held out)
+# Like rounds 4 to 14: every item of round 15 goes to holdout15 (bench/corpus_add.py --round 15),
+# gathered from the enforcement and cooperation slice (police, sheriffs and jails with ICE, CBP and
+# HSI, detainers, information sharing, city property, stops) with its decoys and routine items.
+# Round 16 was gathered beside it from the other slice.
+
+
+@pytest.fixture(scope="module")
+def corpus15() -> list[dict]:
+    return load_holdout_only(15)
+
+
+def test_fifteenth_corpus_fields_labels_ids_kinds_and_commitments(
+    corpus,
+    corpus2,
+    corpus3,
+    corpus4,
+    corpus5,
+    corpus6,
+    corpus7,
+    corpus8,
+    corpus9,
+    corpus10,
+    corpus11,
+    corpus12,
+    corpus13,
+    corpus14,
+    corpus15,
+):
+    earlier = items_of(corpus, corpus2, corpus3) + corpus4 + corpus5 + corpus6 + corpus7 + corpus8
+    earlier += corpus9 + corpus10 + corpus11 + corpus12 + corpus13 + corpus14
+    check_holdout_only_round(corpus15, "g", 90, earlier)
