@@ -351,6 +351,8 @@ LATER_ROUNDS = [  # (round, id prefix, at least this many items)
     (12, "k", 120),
     (13, "m", 110),
     (14, "n", 100),
+    (15, "g", 100),
+    (16, "h", 100),
 ]
 
 
