@@ -410,3 +410,24 @@ def test_a_withdrawn_record_neither_does_nor_refuses_the_act():
     cand = candidate(text, "police-not-immigration-agents")
     assert cand.stance == "context"
     assert any('shelved ("withdrawn")' in line for line in cand.rules)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # HSI's standard overtime agreement: whether it is immigration work is an editor's call
+        "Memorandum of Understanding between Homeland Security Investigations and the Police "
+        "Department for the reimbursement of joint operations expenses from the Treasury "
+        "Forfeiture Fund.",
+        # a reporter's "so-called" is no opposition by the council
+        "The City Council passed a so-called sanctuary ordinance that keeps city resources out "
+        "of federal immigration enforcement.",
+        "Similar to the 287(g) program, Secure Communities raises questions about community "
+        "trust in the police.",
+        # a detainer procedure is detainer-limits business, not officers working for ICE
+        "From the Chief of Police: proposed modified procedures for Immigration and Customs "
+        "Enforcement detainer requests.",
+    ],
+)
+def test_wording_that_names_ice_work_without_doing_it_is_never_contrary(text):
+    assert "contrary" not in stances(text).values()
