@@ -431,3 +431,9 @@ def test_a_withdrawn_record_neither_does_nor_refuses_the_act():
 )
 def test_wording_that_names_ice_work_without_doing_it_is_never_contrary(text):
     assert "contrary" not in stances(text).values()
+
+
+def test_a_contrary_measure_that_failed_supports():
+    text = "A resolution opposing the resettlement of refugees failed before the County Commission."
+    assert stances(text)["welcoming-integration"] == "supports"
+    assert "failed" in " ".join(candidate(text, "welcoming-integration").rules)

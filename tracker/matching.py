@@ -914,6 +914,8 @@ _UNADOPTED_AFTER = re.compile(
     # or the next sentence says so: "... to support the Safe Communities Act. It failed"
     r"|[^.;!?]{0,200}?[.;]\s+(?:it|the (?:article|ordinance|resolution|measure|proposal|motion))"
     r"\s+(?P<next>failed|was defeated|was rejected|did not pass)(?!\w)"
+    # or the measure's own verb: "A resolution opposing the resettlement of refugees failed"
+    r"|[^.;:!?]{0,60}?(?<!\w)(?P<fell>failed|fails)(?!\s+to\b)(?!\w)"
 )
 
 
@@ -943,7 +945,9 @@ def _unadopted(
     ]
     after = _UNADOPTED_AFTER.match(lower, hit[1])
     if after:
-        found.append(" ".join((after.group("neg") or after.group("next")).split()))
+        found.append(
+            " ".join((after.group("neg") or after.group("next") or after.group("fell")).split())
+        )
     found.extend(m.group("neg") for m in _STATUS_FAILED.finditer(lower, start, end))
     return found
 
