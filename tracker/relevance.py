@@ -6,7 +6,7 @@ editor only through the unassigned queue; its word test (tracker.topics.terms) c
 that names immigration, but not one that names none ("FY24-25 Agreement with the Secure
 Families Collaborative"). This model, logistic regression over TF-IDF of words and word pairs
 trained on the labelled corpora (bench/train_relevance.py: 1,872 real council items and our own
-307), catches about half of those out of sample (42 of 85 on holdouts 5-12); it never makes a
+307), catches about half of those out of sample (43 of 85 on holdouts 5-12); it never makes a
 candidate, only a queue entry, which says which words weighed most. It also ranks the promises
 an editor is offered first.
 
