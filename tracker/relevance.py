@@ -30,7 +30,7 @@ from .errors import CatalogError
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "relevance_model.json"
 # Out of sample on holdouts 5-12, an item no rule claims and no topic word queues reaches the
-# queue at this probability: about 3 in 4 of those it adds were relevant (bench/train_relevance.py).
+# queue at this probability: about 4 in 5 of those it adds were relevant (bench/train_relevance.py).
 THRESHOLD = 0.7
 WORDS = 3  # the weightiest words shown as the reason
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
