@@ -353,6 +353,7 @@ LATER_ROUNDS = [  # (round, id prefix, at least this many items)
     (14, "n", 100),
     (15, "g", 100),
     (16, "h", 100),
+    (17, "f", 140),
 ]
 
 
