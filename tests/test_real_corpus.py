@@ -353,6 +353,7 @@ LATER_ROUNDS = [  # (round, id prefix, at least this many items)
     (14, "n", 100),
     (15, "g", 100),
     (16, "h", 100),
+    (18, "j", 115),
 ]
 
 
@@ -363,5 +364,7 @@ def rounds_1_to_8(corpus, corpus2, corpus3, corpus4, corpus5, corpus6, corpus7, 
 
 @pytest.mark.parametrize(("rnd", "prefix", "minimum"), LATER_ROUNDS)
 def test_later_corpus_fields_labels_ids_kinds_and_commitments(rounds_1_to_8, rnd, prefix, minimum):
-    earlier = rounds_1_to_8 + [i for n in range(9, rnd) for i in load_holdout_only(n)]
+    # (a sibling gathered beside a round is not in that round's own branch yet)
+    gathered = [n for n in range(9, rnd) if (CORPUS / f"holdout{n}.yaml").exists()]
+    earlier = rounds_1_to_8 + [i for n in gathered for i in load_holdout_only(n)]
     check_holdout_only_round(load_holdout_only(rnd), prefix, minimum, earlier)
