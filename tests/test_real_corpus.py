@@ -354,6 +354,7 @@ LATER_ROUNDS = [  # (round, id prefix, at least this many items)
     (15, "g", 100),
     (16, "h", 100),
     (17, "f", 140),
+    (18, "j", 115),
 ]
 
 
