@@ -103,9 +103,10 @@ def evaluate(files: dict[str, list[dict]], proposals: list[Path]) -> None:
     from tests.places import COMMITMENTS_FILE
     from tracker.catalog import load_commitments
     from tracker.relevance import Model
-    from tracker.topics import Suggester
+    from tracker.topics import Screener, Suggester
 
-    hints = Suggester(load_commitments(COMMITMENTS_FILE))
+    catalogue = load_commitments(COMMITMENTS_FILE)
+    hints = Suggester(catalogue)
 
     saved = {}
     for path in proposals:
@@ -118,6 +119,7 @@ def evaluate(files: dict[str, list[dict]], proposals: list[Path]) -> None:
             continue
         train = [i for s, its in files.items() if s != stem for i in its]
         model = Model(to_json(*fit(train), train))
+        screener = Screener(catalogue, model)
         for item in items:
             if saved.get(item["id"], True):  # the rules proposed something (or no line)
                 continue
@@ -134,15 +136,18 @@ def evaluate(files: dict[str, list[dict]], proposals: list[Path]) -> None:
             ):
                 if queued:
                     counts[f"{test} {kind}"] += 1
-                    first = reading.promises[:1]
-                    counts[f"{test} right first"] += bool(first and first[0][0] in wanted)
+                    entry = screener.screen(item["text"])
+                    first = entry.suggested[:1] if entry else []
+                    counts[f"{test} right first"] += bool(
+                        first and first[0].commitment_id in wanted
+                    )
     print(
         "items with no candidate:",
         {k: counts[f"no candidate {k}"] for k in ("relevant", "decoy", "routine")},
     )
     for test in ("words", "words or model"):
-        print(f"queued by {test:15}: relevant {counts[f'{test} relevant']} (the model's first "
-              f"promise right for {counts[f'{test} right first']}), decoy "
+        print(f"queued by {test:15}: relevant {counts[f'{test} relevant']} (the first promise "
+              f"offered right for {counts[f'{test} right first']}), decoy "
               f"{counts[f'{test} decoy']}, routine {counts[f'{test} routine']}")  # fmt: skip
     print(f"(threshold {THRESHOLD}; for the items queued by words, the hints alone offered the "
           f"right promise first for {counts['hints right first']})")  # fmt: skip
