@@ -19,6 +19,12 @@ from tracker.topics import MODEL, MODEL_CONFIDENCE, WORDS, Screener
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = load_commitments(COMMITMENTS_FILE)
+# In our words, after holdout6's w105 ("FY24-25 Agreement with the Secure Families Collaborative"):
+# a legal-defense contract that names no immigration word.
+SECURE_FAMILIES = (
+    "FY24-25 Agreement with the Secure Families Collaborative for legal representation of "
+    "residents in removal proceedings."
+)
 
 
 @cache
@@ -57,8 +63,7 @@ def test_the_shipped_model_is_the_one_todays_corpora_train():
 
 def test_an_item_that_names_no_immigration_word_can_still_reach_an_editor():
     screener = Screener.shipped(CATALOGUE)
-    entry = screener.screen("Approve the agreement with the Secure Families Collaborative for FY26 "
-                            "legal services.")  # fmt: skip
+    entry = screener.screen(SECURE_FAMILIES)
     assert entry is not None and entry.reason == MODEL
     assert entry.confidence == MODEL_CONFIDENCE < 0.2
     assert "legal" in entry.words and "the" not in entry.words  # no empty word as a reason
@@ -86,7 +91,7 @@ def test_without_a_model_the_queue_takes_topic_words_only():
 def test_a_known_text_is_not_scored_again():
     screener = Screener.shipped(CATALOGUE)
     known: dict[str, float] = {}
-    text = "Approve the agreement with the Secure Families Collaborative for legal services."
+    text = SECURE_FAMILIES
     assert screener.screen(text, known) is not None and len(known) == 1
     (digest,) = known
     known[digest] = 0.0  # a cached score is believed: the text is not read again
