@@ -202,8 +202,8 @@ def report(result: Result, items: list[dict], quiet: bool = False) -> None:
           f"({result.queued_by_model} by the relevance model), the right promise suggested first "
           f"for {result.queued_right}; decoy and routine items waiting there: "
           f"{result.queued_other}")  # fmt: skip
-    reach = (result.found + result.queued) / result.relevant if result.relevant else 1.0
-    print(f"relevant items that reach an editor (a candidate or the queue): {reach:.3f}")
+    print(f"relevant items that reach an editor (a candidate or the queue): "
+          f"{summary(result)['reach']:.3f}")  # fmt: skip
     if not quiet:
         by_id = {str(i.get("id")): i for i in items}
 

@@ -137,8 +137,9 @@ class Screener:
     """Whether an item no rule claims goes to the unassigned queue, and with which promises.
 
     A topic word puts it there (`terms`); without one, the relevance model's probability can.
-    The promises offered first are the model's ranking (out of sample its first promise is right
-    about twice as often as the hints'), or the hints' when there is no model."""
+    The promises offered first are the model's ranking, or the hints' when there is no model (on
+    the same word-queued items of unseen holdouts the model was right first for 29 of 47 against
+    the hints' 24 on holdouts 13-16, but for 6 of 20 against 11 on holdouts 17-18)."""
 
     def __init__(self, commitments: Sequence[Commitment], model: relevance.Model | None = None):
         self._suggester = Suggester(commitments)
