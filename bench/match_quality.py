@@ -12,7 +12,9 @@ HOLDOUTS (read only with --holdout, its items never listed, so tuning runs canno
 its one run is reported, and then joins SPENT.
 
 Overall, item level: a relevant item is found when the matcher proposes at least one of its
-commitments; an item with proposals counts towards precision when one of them is right.
+commitments (a rule's candidate, or when no rule claims the item the relevance model's own one:
+tracker.topics.Screener.second_look, as a match stores them); an item with proposals counts
+towards precision when one of them is right.
 Pairs: TP/FP/FN over (item, commitment). Stance accuracy: found pairs labelled supports or
 contrary whose proposed stance is the label. A wrong "contrary" (proposed contrary, labelled
 otherwise) is counted apart: it is the most harmful error.
@@ -66,6 +68,8 @@ class Result:
     queued_right: int = 0
     queued_by_model: int = 0  # ... put there by the relevance model, not a topic word
     queued_other: int = 0  # decoy and routine items with no candidate that wait there too
+    by_model: int = 0  # items whose one candidate is the relevance model's, not a rule's
+    by_model_right: int = 0  # ... for one of the item's labelled commitments
     stance_right: int = 0
     misses: list[tuple[str, str]] = field(default_factory=list)  # (item id, commitment)
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)  # + label
@@ -100,7 +104,12 @@ def evaluate(items: list[dict], matcher: Matcher, screener: Screener | None = No
     for item in items:
         ident = str(item.get("id", "?"))
         wanted = set(item.get("commitments") or []) if item["label"] == "relevant" else set()
-        proposed = {c.commitment_id: c for c in matcher.match(item["text"])}
+        ruled = matcher.match(item["text"])
+        found, entry = screener.second_look(item["text"], ruled) if screener else (ruled, None)
+        proposed = {c.commitment_id: c for c in found}
+        if found and not ruled:  # the relevance model's own candidate
+            result.by_model += 1
+            result.by_model_right += found[0].commitment_id in wanted
         if proposed:
             result.proposing += 1
             result.proposing_right += bool(wanted & proposed.keys())
@@ -114,13 +123,12 @@ def evaluate(items: list[dict], matcher: Matcher, screener: Screener | None = No
             if item["label"] == "decoy":
                 result.decoy_candidates.append((ident, cid))
         if not wanted:
-            if screener and not proposed and screener.screen(item["text"]):
-                result.queued_other += 1
+            result.queued_other += entry is not None
             continue
         result.relevant += 1
         hits = wanted & proposed.keys()
         result.found += bool(hits)
-        if screener and not proposed and (entry := screener.screen(item["text"])):
+        if entry:
             result.queued += 1
             first = entry.suggested[:1]
             result.queued_right += bool(first and first[0].commitment_id in wanted)
@@ -198,6 +206,8 @@ def report(result: Result, items: list[dict], quiet: bool = False) -> None:
           f"{result.stance_pairs})")  # fmt: skip
     print(f"contrary items not proposed as contrary: {len(result.contrary_missed)}")
     print(f"candidates proposed from decoys: {len(result.decoy_candidates)} (target 0)")
+    print(f"items whose one candidate is the relevance model's (context, confidence 0.3): "
+          f"{result.by_model}, {result.by_model_right} for a labelled commitment")  # fmt: skip
     print(f"relevant items with no candidate that wait in the unassigned queue: {result.queued} "
           f"({result.queued_by_model} by the relevance model), the right promise suggested first "
           f"for {result.queued_right}; decoy and routine items waiting there: "
@@ -254,7 +264,8 @@ def summary_line(name: str, result: Result) -> str:
         f"R {s['pair R']:.2f} | stance {s['stance']:.3f} | decoys proposed "
         f"{result.decoy_items}/{result.proposing} | wrong contrary {s['wrong contrary']} | "
         f"unassigned {result.queued} ({result.queued_right} right suggestion, "
-        f"+{result.queued_other} not relevant) | reach an editor {s['reach']:.3f}"
+        f"+{result.queued_other} not relevant) | reach an editor {s['reach']:.3f} | "
+        f"model candidates {result.by_model} ({result.by_model_right} right)"
     )
 
 

@@ -5,9 +5,10 @@ queue, and the queue's word test (tracker.topics.terms) misses relevant items th
 immigration word ("FY24-25 Agreement with the Secure Families Collaborative", "Intergovernmental
 Service Agreement Per diem (2006): $59.64"). This trains two kinds of logistic regression on TF-IDF
 of words and word pairs (scikit-learn, a dev tool only): one for "does this item bear on any
-promise?" over every labelled item (relevant against decoy and routine), and one per promise over
-the relevant items, which ranks the promise an editor is offered first. It writes the vocabulary,
-idf and weights as JSON, which tracker.relevance reads with plain Python at run time.
+promise?" over every labelled item (relevant against decoy and routine), and one softmax over the
+promises, fitted on the relevant items, which ranks the promise an editor is offered first and,
+when the model is sure of both, makes a candidate (tracker.relevance.SURE). It writes the
+vocabulary, idf and weights as JSON, which tracker.relevance reads with plain Python at run time.
 
 --evaluate scores the model out of sample first: for each holdout from 5 on, a model trained on
 every other file, on the items that file's one-run rules proposed nothing for (JSON Lines from
@@ -36,7 +37,6 @@ from tracker.topics import terms  # noqa: E402
 # regularisation found no more relevant items at the same number of decoys.
 MAX_FEATURES = 5000
 C = 4.0
-PROMISE_WEIGHT_MIN = 0.05  # smaller per-promise weights barely move the ranking: not shipped
 
 
 def corpus_files() -> dict[str, list[dict]]:
@@ -50,8 +50,14 @@ def corpus_files() -> dict[str, list[dict]]:
 
 
 def fit(items: list[dict]):
-    """The vectorizer, the relevance model and one model per promise, fitted on `items`."""
+    """The vectorizer, the relevance model and the promise model, fitted on `items`.
+
+    The promise model is one multinomial logistic regression over the relevant items (an item
+    labelled for two promises is a row for each), so its probabilities share one scale and
+    "0.6 that it is this promise" means the same for every promise: the model candidate's test
+    (tracker.relevance.PROMISE_SURE) needs that."""
     import numpy as np
+    from scipy.sparse import vstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -61,13 +67,10 @@ def fit(items: list[dict]):
     x = vectorizer.fit_transform([i["text"] for i in items])
     relevant = np.array([i["label"] == "relevant" for i in items])
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(x, relevant)
-    rows = np.nonzero(relevant)[0]
-    promises = {}
-    for cid in sorted({c for i in items for c in i["commitments"]}):
-        y = np.array([cid in items[r]["commitments"] for r in rows])
-        promises[cid] = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(
-            x[rows], y
-        )
+    rows = [(r, cid) for r in np.nonzero(relevant)[0] for cid in items[r]["commitments"]]
+    promises = LogisticRegression(C=C, max_iter=5000).fit(
+        vstack([x[r] for r, _ in rows]), [cid for _, cid in rows]
+    )
     return vectorizer, model, promises
 
 
@@ -75,9 +78,8 @@ def to_json(vectorizer, model, promises, items: list[dict]) -> dict:
     vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
     idf = vectorizer.idf_
 
-    def weights(coef, minimum=0.0):
-        return {t: round(float(w), 5) for t, w in zip(vocabulary, coef, strict=True)
-                if abs(w) >= minimum}  # fmt: skip
+    def weights(coef):
+        return {t: round(float(w), 5) for t, w in zip(vocabulary, coef, strict=True)}
 
     kinds = Counter(i["label"] for i in items)
     return {
@@ -88,12 +90,14 @@ def to_json(vectorizer, model, promises, items: list[dict]) -> dict:
             "intercept": round(float(model.intercept_[0]), 6),
             "weights": weights(model.coef_[0]),
         },
-        "promises": {
-            cid: {
-                "intercept": round(float(m.intercept_[0]), 6),
-                "weights": weights(m.coef_[0], PROMISE_WEIGHT_MIN),
+        "promises": {  # one softmax over these
+            str(cid): {
+                "intercept": round(float(intercept), 6),
+                "weights": weights(coef),
             }
-            for cid, m in promises.items()
+            for cid, intercept, coef in zip(
+                promises.classes_, promises.intercept_, promises.coef_, strict=True
+            )
         },
     }
 

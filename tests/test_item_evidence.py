@@ -456,3 +456,30 @@ def test_the_desk_says_a_model_entry_is_a_statistical_guess_and_why(cfg, matched
     assert chosen["value"] == "legal-defense"
     (word_meta,) = [m for m in cards if m != model_meta]
     assert "words found:" in word_meta and "statistical" not in word_meta
+
+
+def test_an_item_the_model_is_sure_of_is_a_desk_only_candidate_with_an_open_stance(cfg, matched):
+    from tests.test_desk import login, make_desk
+
+    # As if item 1 of next week's agenda (no minutes yet) read so: no rule claims it, and the
+    # relevance model is sure of it.
+    reform = "A Resolution calling for the reform of United States immigration law and policy."
+    (item,) = matched.query(
+        "select i.id from items i join meetings m on m.id = i.meeting_id "
+        "where m.date = ? and i.number = 1",
+        [NEXT_WEEK.isoformat()],
+    )
+    matched["items"].update(item["id"], {"text": reform})
+    match_all(matched, COMMITMENTS_FILE)
+    (row,) = [r for r in candidates(matched, NEXT_WEEK) if r["item_number"] == 1]
+    assert (row["commitment_id"], row["stance"]) == ("change-state-law", "context")
+    assert row["confidence"] == topics.MODEL_CANDIDATE_CONFIDENCE
+    assert json.loads(row["why"])["rules"][0].startswith("relevance model")
+    assert not matched["unassigned"].count_where("item_id = ?", [item["id"]])
+    app = create_app({"SETTINGS": cfg, "TESTING": True})
+    page = app.test_client().get("/commitments/change-state-law").data.decode()
+    assert f"evidence-{row['id']}" not in page  # a likeness is never shown to the public
+    client = make_desk(cfg).test_client()
+    login(client)
+    desk = client.get("/desk/").data.decode()
+    assert f'id="candidate-{row["id"]}"' in desk and "relevance model: 0.9" in desk

@@ -75,3 +75,26 @@ def test_a_bad_line_is_named_in_one_line_and_loses_nothing(runner, tmp_path):
     assert out[3]["proposals"][0]["commitment_id"] == "declare-sanctuary"
     assert result.stderr.strip().count("\n") == 0
     assert "2 of 4 lines unreadable" in result.stderr
+
+
+def test_prints_the_models_own_candidate_and_what_would_wait_in_the_queue(runner, tmp_path):
+    # What a match would store: no rule claims the first, so the relevance model, sure of it,
+    # proposes it with an open stance; the second would wait in the unassigned queue.
+    source = tmp_path / "items.jsonl"
+    source.write_text(
+        json.dumps({"id": "reform", "text": "A Resolution calling for the reform of United States "
+                    "immigration law and policy."}) + "\n"
+        + json.dumps({"id": "day", "text": "A Resolution recognizing International Migrants "
+                      "Day."}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    result = runner.invoke(main, ["match-text", str(source)])
+    assert result.exit_code == 0, result.output
+    reform, day = lines(result.output)
+    (proposal,) = reform["proposals"]
+    assert (proposal["commitment_id"], proposal["stance"]) == ("change-state-law", "context")
+    assert proposal["confidence"] < 0.5 and proposal["why"][0].startswith("relevance model")
+    assert "unassigned" not in reform
+    assert day["proposals"] == [] and day["unassigned"]["reason"] == "words"
+    assert "Migrants" in day["unassigned"]["words"] and day["unassigned"]["confidence"] < 0.5
+    assert day["unassigned"]["suggested"][0] == "welcoming-integration"

@@ -15,7 +15,9 @@ from tests.places import COMMITMENTS_FILE
 from tracker import relevance
 from tracker.catalog import load_commitments
 from tracker.errors import CatalogError
-from tracker.topics import MODEL, MODEL_CONFIDENCE, WORDS, Screener
+from tracker.evidence import PUBLIC_MIN_CONFIDENCE
+from tracker.matching import Matcher
+from tracker.topics import MODEL, MODEL_CANDIDATE_CONFIDENCE, MODEL_CONFIDENCE, WORDS, Screener
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = load_commitments(COMMITMENTS_FILE)
@@ -25,6 +27,9 @@ SECURE_FAMILIES = (
     "FY24-25 Agreement with the Secure Families Collaborative for legal representation of "
     "residents in removal proceedings."
 )
+# In our words, after holdout14's n008 (a 2002 "RESOLUTION CALLING FOR THE REFORM OF U.S.
+# IMMIGRATION LAW AND POLICY"): no rule claims it, the model is sure of it and of its promise.
+REFORM = "A Resolution calling for the reform of United States immigration law and policy."
 
 
 @cache
@@ -42,10 +47,15 @@ def test_the_run_time_arithmetic_is_scikit_learns():
     vectorizer, model, promises = train.fit(items)
     ours = relevance.Model(train.to_json(vectorizer, model, promises, items))
     texts = [i["text"] for i in items] + ["Repaving 14th Street North", ""]
-    theirs = model.predict_proba(vectorizer.transform(texts))[:, 1]
-    for text, expected in zip(texts, theirs, strict=True):
-        assert ours.read(text).probability == pytest.approx(expected, abs=1e-4)
-        assert ours.probability(text) == ours.read(text).probability  # the one-pass screen
+    x = vectorizer.transform(texts)
+    theirs = model.predict_proba(x)[:, 1]
+    per_promise = promises.predict_proba(x)
+    for text, expected, row in zip(texts, theirs, per_promise, strict=True):
+        reading = ours.read(text)
+        assert reading.probability == pytest.approx(expected, abs=1e-4)
+        assert ours.probability(text) == reading.probability  # the one-pass screen
+        softmax = {cid: p for cid, p, _ in reading.promises}
+        assert softmax == pytest.approx(dict(zip(promises.classes_, row, strict=True)), abs=1e-4)
 
 
 def test_the_shipped_model_is_the_one_todays_corpora_train():
@@ -108,3 +118,31 @@ def test_a_broken_model_file_is_named_in_one_line(tmp_path):
     with pytest.raises(CatalogError, match="not a relevance model"):
         relevance.load(bad)
     assert relevance.load(tmp_path / "absent.json") is None
+
+
+def test_a_model_sure_of_the_item_and_its_promise_proposes_it_with_an_open_stance():
+    screener = Screener.shipped(CATALOGUE)
+    assert Matcher.from_commitments(CATALOGUE).match(REFORM) == []  # no rule claims it
+    (cand,), entry = screener.second_look(REFORM, [])
+    assert entry is None  # a candidate, so not also a queue entry
+    assert (cand.commitment_id, cand.stance) == ("change-state-law", "context")
+    assert cand.confidence == MODEL_CANDIDATE_CONFIDENCE < PUBLIC_MIN_CONFIDENCE  # desk only
+    (why,) = cand.rules
+    assert why.startswith("relevance model: 0.9") and "reads no stance" in why
+    assert cand.terms and all(t in REFORM for t in cand.terms)  # its words, as written
+
+
+def test_rules_come_first_and_an_unsure_model_leaves_the_item_to_the_queue():
+    screener = Screener.shipped(CATALOGUE)
+    text = "Pro bono legal representation for unaccompanied immigrant children in the county."
+    ruled = Matcher.from_commitments(CATALOGUE).match(text)
+    assert ruled and screener.second_look(text, ruled) == (ruled, None)
+    # Sure it bears on a promise, not sure which: it waits for an editor to say.
+    letters = "The Council will hear letters from residents on immigration enforcement."
+    reading = screener.model.read(letters)
+    assert reading.probability >= relevance.SURE and reading.promises[0][1] < relevance.PROMISE_SURE
+    found, entry = screener.second_look(letters, [])
+    assert found == [] and entry.reason == WORDS
+    # Without a model there is no model candidate: the topic word queues it.
+    found, entry = Screener(CATALOGUE, model=None).second_look(REFORM, [])
+    assert found == [] and entry.reason == WORDS and "immigration" in entry.words

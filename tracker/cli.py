@@ -378,10 +378,12 @@ def match_text(file) -> None:
     from .errors import InputError
     from .match_text import match_lines
     from .matching import Matcher
+    from .topics import Screener
 
-    matcher = Matcher.from_commitments(load_commitments(settings().place.catalogue))
+    commitments = load_commitments(settings().place.catalogue)
+    matcher, screener = Matcher.from_commitments(commitments), Screener.shipped(commitments)
     with click.open_file("-", "w", encoding="utf-8") as out:  # stdout, UTF-8 on any locale
-        count, errors = match_lines(matcher, file, out)
+        count, errors = match_lines(matcher, screener, file, out)
     if errors:
         raise InputError(f"{len(errors)} of {count} lines unreadable; first: {errors[0]}")
 

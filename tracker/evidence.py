@@ -166,12 +166,14 @@ def match_all(db: sqlite_utils.Database, commitments_path: Path) -> MatchReport:
     for unit in units(db):
         reading = unit.reading()
         worth = unit.kind != UnitKind.ITEM or unit.minutes or unit.row["id"] in item_ids
-        found = matcher.match(reading) if worth else []
+        found, entry = screener.second_look(
+            reading, matcher.match(reading) if worth else [], scores
+        )
         for cand in found:
             proposals[(cand.commitment_id, unit.key)] = _unit_row(
                 cand, unit, sha=shas[cand.commitment_id]
             )
-        if not found and (entry := screener.screen(reading, scores)):
+        if entry:
             unassigned[unit.key] = _unassigned_row(unit, entry)
     page_ids = _recall(db, "pages", matcher, ids)
     for row in db.query(UNSTRUCTURED_MINUTES_PAGES):

@@ -21,7 +21,7 @@ from . import relevance
 from .catalog import Commitment
 from .db import utcnow
 from .errors import StatusError
-from .matching import find_phrases
+from .matching import Candidate, find_phrases
 from .vocab import EvidenceKind, ReviewState, Stance
 
 CONFIDENCE = 0.2  # a topic word alone is a weak sign: shown to editors as such
@@ -121,6 +121,9 @@ class Suggester:
 
 WORDS, MODEL = "words", "model"  # what put an item in the queue
 MODEL_CONFIDENCE = 0.1  # a statistical likeness, weaker still than a topic word
+# A model candidate passed a stricter test (relevance.Reading.sure) but is still a likeness,
+# with no stance read: well below evidence.PUBLIC_MIN_CONFIDENCE, so never on public pages.
+MODEL_CANDIDATE_CONFIDENCE = 0.3
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,39 @@ class Screener:
             return Entry(WORDS, tuple(words), suggested, CONFIDENCE)
         return Entry(MODEL, reading.words, suggested, MODEL_CONFIDENCE)
 
+    def second_look(
+        self, text: str, found: list[Candidate], known: dict[str, float] | None = None
+    ) -> tuple[list[Candidate], Entry | None]:
+        """What matching makes of a text the rules `found` candidates for (maybe none): those;
+        when none, the model's own candidate if it is sure; else the queue's entry, if any."""
+        if found:
+            return found, None
+        if cand := self.candidate(text, known):
+            return [cand], None
+        return [], self.screen(text, known)
+
+    def candidate(self, text: str, known: dict[str, float] | None = None) -> Candidate | None:
+        """The model's own candidate for an item no rule claims, when it is sure of the item and
+        of one promise (relevance.Reading.sure); its stance is context, since a model reads none.
+        The why names the words that weighed towards that promise."""
+        if self._model is None or self._probability(text, known) < relevance.SURE:
+            return None
+        reading = self._model.read(text)
+        if not reading.sure or reading.promises[0][0] not in self._ids:
+            return None
+        cid, chance, words = reading.promises[0]
+        found = [t for w in words if (t := _as_written(text, w))]
+        quoted = ", ".join(f'"{w}"' for w in found or words)
+        why = (
+            f"relevance model: {reading.probability:.2f} that the item bears on a promise and "
+            f"{chance:.2f} that it is this one, on the words {quoted}; a model reads no stance: "
+            "context"
+        )
+        return Candidate(
+            cid, reading.probability, "context", found, [why], 0, len(text), text,
+            MODEL_CANDIDATE_CONFIDENCE,
+        )  # fmt: skip
+
     def _probability(self, text: str, known: dict[str, float] | None) -> float:
         digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
         probability = None if known is None else known.get(digest)
@@ -188,6 +224,13 @@ class Screener:
             if known is not None:
                 known[digest] = probability
         return probability
+
+
+def _as_written(text: str, term: str) -> str | None:
+    """A model term ("legal representation", lower case) as the text spells it, or None."""
+    rx = r"\b" + r"\W+".join(map(re.escape, term.split())) + r"\b"
+    m = re.search(rx, text, re.I)
+    return m.group() if m else None
 
 
 def known_scores(db: sqlite_utils.Database, model: relevance.Model | None) -> dict[str, float]:
