@@ -437,3 +437,25 @@ def test_a_contrary_measure_that_failed_supports():
     text = "A resolution opposing the resettlement of refugees failed before the County Commission."
     assert stances(text)["welcoming-integration"] == "supports"
     assert "failed" in " ".join(candidate(text, "welcoming-integration").rules)
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment_id"),
+    [
+        ("The council did not adopt a resolution declaring the city a sanctuary city.",
+         "declare-sanctuary"),
+        ("The commission refused to terminate its 287(g) agreement.",
+         "police-not-immigration-agents"),
+        ("The county failed to end its contract with ICE for detention beds.",
+         "no-city-resources-for-ice"),
+    ],
+)  # fmt: skip
+def test_a_body_that_did_not_do_the_supporting_act_is_read_as_contrary(text, commitment_id):
+    # "did not adopt", "refused to terminate", "failed to end": the act the promise wants was
+    # refused, so the body kept the contrary one.
+    assert stances(text)[commitment_id] == "contrary"
+
+
+def test_declining_to_undo_the_declaration_still_supports_it():
+    text = "The council declined to rescind its sanctuary city resolution."
+    assert stances(text)["declare-sanctuary"] == "supports"

@@ -872,6 +872,7 @@ _NEGATOR = re.compile(
     r"|phase out|phasing out|phased out"
     r"|exit|exits|exiting"
     r"|declin\w*|reject\w*|cancel\w*|bar|bars|barring|regardless of|irrespective of"
+    r"|fail(?:s|ed) to"  # "failed to end its ICE contract": two refusals, the act stands
     r"|without regard to|cannot|can not|unable to"
     # "urges the police to opt out of Secure Communities", "to block all county cooperation with
     # ICE", "will stop honoring detainer requests" (a verb after "stop": a traffic stop is none),
@@ -897,9 +898,15 @@ _NEGATED_AFTER = re.compile(
 # Only the words of a failed vote count here, never a bare "not" or "rejecting" ("rejecting the
 # policy of separating families" supports the promise), so a supporting rule reads as contrary
 # only when the record says the measure itself failed.
+# A body's refusal written just before the act ("declined to establish", "refused to end", "did
+# not adopt", "failed to terminate") says the same of the act the rule names.
 _UNADOPTED_BEFORE = re.compile(
     r"(?<!\w)(?:not adopted|not approved|not passed|declin\w* to (?:adopt|approve|pass|consider)"
-    r"|voted down|voted against|shot down|failed to (?:adopt|pass|approve))(?!\w)"
+    r"|voted down|voted against|shot down|failed to (?:adopt|pass|approve)"
+    r"|did not (?:adopt|approve|pass|enact)"
+    r"|(?:declin\w*|refus\w*|failed)(?=\s+to\s+(?:adopt|approve|pass|enact|create|establish"
+    r"|join|sign|declare|end|terminate|cancel|limit|restrict|prohibit|fund)\w*"
+    r"(?:\s+(?:a|an|the|its|their))?\s*$))(?!\w)"
 )
 # A record's own status field (Legistar prints "Status: Failed to Pass" above the title): it says
 # the measure failed wherever in the record the rule's words are.
