@@ -355,6 +355,7 @@ LATER_ROUNDS = [  # (round, id prefix, at least this many items)
     (16, "h", 100),
     (17, "f", 140),
     (18, "j", 115),
+    (20, "e", 125),
 ]
 
 
