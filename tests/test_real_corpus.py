@@ -356,6 +356,7 @@ LATER_ROUNDS = [  # (round, id prefix, at least this many items)
     (17, "f", 140),
     (18, "j", 115),
     (19, "d", 80),
+    (20, "e", 124),
 ]
 
 
