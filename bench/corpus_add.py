@@ -2,14 +2,11 @@
 
 The part is decided here, when an item is collected and before anyone runs the matcher on it:
 holdout<N> when the first hex digit of sha256(source_url) is below 8, tune<N> otherwise (round 2:
-tune2 / holdout2, ids s001...; round 3: tune3 / holdout3, ids t001...). Rounds 4 to 20 are all held
-out: every item goes to holdout4 (ids u001...), holdout5 (v001...), holdout6 (w001...), holdout7
-(x001...), holdout8 (y001...), holdout9 (z001...), holdout10 (q001...), holdout11 (p001...),
-holdout12 (k001...), holdout13 (m001...), holdout14 (n001...), holdout15 (g001...), holdout16
-(h001...), holdout17 (f001...), holdout18 (j001...), holdout19 (d001...) or holdout20 (e001...), in
-gathering order; there is no tune4 to tune20. Items from one address land together, so a document
-never leaks from one part into the other. An item whose text or source URL is already in an
-earlier round's corpus, or whose text is already in this round, is skipped.
+tune2 / holdout2, ids s001...; round 3: tune3 / holdout3, ids t001...). Rounds 4 to 22 are all held
+out: every item goes to holdout<N>, in gathering order, with ids from ID_PREFIX (u001... in round
+4, v001... in round 5, and so on); there is no tune4 to tune22. Items from one address land
+together, so a document never leaks from one part into the other. An item whose text or source
+URL is already in an earlier round's corpus, or whose text is already in this round, is skipped.
 Usage: python bench/corpus_add.py [--round N] NEW_ITEMS.yaml   (default round 2; format: README.md)
 """
 
@@ -43,19 +40,21 @@ ID_PREFIX = {
     18: "j",
     19: "d",
     20: "e",
+    21: "a",
+    22: "b",
 }
-HOLDOUT_ONLY = set(range(4, 21))  # rounds with no tune part: nobody tunes on them
+HOLDOUT_ONLY = set(range(4, 23))  # rounds with no tune part: nobody tunes on them
 
 
 def parts(rnd: int) -> tuple[str, ...]:
     """The file stems of a round: (tuneN, holdoutN), round 1 is tune / holdout; (holdoutN,) for
-    the rounds held out whole (4 to 20)."""
+    the rounds held out whole (4 to 22)."""
     suffix = "" if rnd == 1 else str(rnd)
     return (f"holdout{suffix}",) if rnd in HOLDOUT_ONLY else (f"tune{suffix}", f"holdout{suffix}")
 
 
 def part_of(url: str, rnd: int = 2) -> str:
-    """tune<N> or holdout<N>, from the item's source URL alone (always holdout in rounds 4-20)."""
+    """tune<N> or holdout<N>, from the item's source URL alone (always holdout in rounds 4-22)."""
     if rnd in HOLDOUT_ONLY:
         return parts(rnd)[0]
     tune, holdout = parts(rnd)
