@@ -1101,3 +1101,23 @@ GENERAL_WORDING = [
 def test_kinds_of_wording_the_spent_holdouts_showed_reach_their_promise(text, commitment, stance):
     # Written in our own words for kinds of wording a corpus showed missing or misread, once spent.
     assert stances_of(text).get(commitment) == stance
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment_id"),
+    [
+        # after holdout20's e041 (a council referral, in our words)
+        ("Future consideration of an ordinance restricting the use of City resources to assist "
+         "or cooperate with immigration authorities.", "no-city-resources-for-ice"),
+        ("Staff shall not let immigration agents into non-public areas of City Hall without a "
+         "judicial warrant.", "no-city-resources-for-ice"),
+        ("A program to help county jails comply with federal requests to hold undocumented "
+         "immigrants.", "detainer-limits"),
+    ],
+)  # fmt: skip
+def test_the_promises_own_words_in_other_spellings(text, commitment_id):
+    assert commitment_id in ids(matcher().match(text))
+
+
+def test_a_library_that_holds_a_workshop_for_immigrants_holds_no_one():
+    assert matcher().match("The library will hold a workshop for immigrants on Saturday.") == []
