@@ -146,3 +146,24 @@ def test_rules_come_first_and_an_unsure_model_leaves_the_item_to_the_queue():
     # Without a model there is no model candidate: the topic word queues it.
     found, entry = Screener(CATALOGUE, model=None).second_look(REFORM, [])
     assert found == [] and entry.reason == WORDS and "immigration" in entry.words
+
+
+def test_the_promises_an_items_hints_name_are_offered_before_the_models_ranking():
+    # A model of our own (one word, "immigrant", weighing for welcoming-integration) against
+    # an item whose hint words name legal-defense: the hints come first, the model's next.
+    model = relevance.Model(
+        {
+            "idf": {"immigrant": 1.0, "counsel": 1.0},
+            "relevant": {"intercept": 0.0, "weights": {"immigrant": 1.0}},
+            "promises": {
+                "welcoming-integration": {"intercept": 1.0, "weights": {"immigrant": 3.0}},
+                "legal-defense": {"intercept": 0.0, "weights": {}},
+            },
+        }
+    )
+    text = "Free counsel for every immigrant resident."
+    assert model.read(text).promises[0][0] == "welcoming-integration"
+    entry = Screener(CATALOGUE, model).screen(text)
+    assert [s.commitment_id for s in entry.suggested] == ["legal-defense", "welcoming-integration"]
+    assert entry.suggested[0].words == ("counsel",)  # the hint word says why
+    assert entry.suggested[1].words == ("immigrant",)  # the model's word says why
