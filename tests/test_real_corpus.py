@@ -357,6 +357,7 @@ LATER_ROUNDS = [  # (round, id prefix, at least this many items)
     (18, "j", 115),
     (19, "d", 80),
     (20, "e", 124),
+    (22, "b", 85),
 ]
 
 
