@@ -358,6 +358,7 @@ LATER_ROUNDS = [  # (round, id prefix, at least this many items)
     (19, "d", 80),
     (20, "e", 124),
     (21, "a", 95),
+    (22, "b", 85),
 ]
 
 

@@ -2,13 +2,14 @@
 editors' labels call relevant, and to which promise?
 
 The rules make candidates and say why in their own words. An item none of them claims reaches an
-editor only through the unassigned queue; its word test (tracker.topics.terms) catches an item
-that names immigration, but not one that names none ("FY24-25 Agreement with the Secure
-Families Collaborative"). This model, logistic regression over TF-IDF of words and word pairs
-trained on the labelled corpora (bench/train_relevance.py: 1,872 real council items and our own
-307), catches about half of those out of sample (43 of 85 on holdouts 5-12); it never makes a
-candidate, only a queue entry, which says which words weighed most. It also ranks the promises
-an editor is offered first.
+editor through the unassigned queue; its word test (tracker.topics.terms) catches an item that
+names immigration, but not one that names none ("FY24-25 Agreement with the Secure Families
+Collaborative"). This model, logistic regression over TF-IDF of words and word pairs trained on
+the labelled corpora (bench/train_relevance.py; `trained_on` in the model file says how many),
+caught about half of those out of sample (43 of 85 on holdouts 5-12); its queue entry says which
+words weighed most. A softmax over the promises ranks those an editor is offered after the
+hints' (tracker.topics.Screener); when the model is sure of the item and of one promise
+(`Reading.sure`), the item becomes that promise's candidate, stance open, on the desk only.
 
 Plain Python on the shipped JSON (data/relevance_model.json): the same arithmetic as
 scikit-learn's TfidfVectorizer(sublinear_tf=True) and LogisticRegression.predict_proba, so no
