@@ -459,3 +459,21 @@ def test_a_body_that_did_not_do_the_supporting_act_is_read_as_contrary(text, com
 def test_declining_to_undo_the_declaration_still_supports_it():
     text = "The council declined to rescind its sanctuary city resolution."
     assert stances(text)["declare-sanctuary"] == "supports"
+
+
+@pytest.mark.parametrize(
+    ("text", "commitment_id", "stance"),
+    [
+        ("The Sheriff announced he has ended the jail's 287(g) program.",
+         "police-not-immigration-agents", "supports"),
+        ("The county scrapped its contract with ICE to house detainees at the jail.",
+         "no-city-resources-for-ice", "supports"),
+        # a fiscal year that ended ends no contract
+        ("For the fiscal year ended June 30, the County received $1.2 million from ICE for "
+         "housing detainees at the jail.", "no-city-resources-for-ice", "contrary"),
+    ],
+)  # fmt: skip
+def test_ended_and_scrapped_refuse_the_act_a_fiscal_year_ended_does_not(
+    text, commitment_id, stance
+):
+    assert stances(text)[commitment_id] == stance

@@ -867,6 +867,9 @@ _NEGATOR = re.compile(
     r"|limit\w*|restrict\w*|prevent\w*|refrain\w*|refus\w*|prohibit\w*|ban|bans|banning"
     r"|forbid\w*|terminat\w*(?!\s+(?:on\s+|effective\s+)?(?:\d|" + _MONTH + r"))"
     r"|rescind\w*|rescission|repeal\w*|revok\w*|oppos\w*|end|ends|ending"
+    # "has ended the jail's 287(g) program", "for scrapping a contract to house detainees"; a
+    # "fiscal year ended June 30" ends nothing
+    r"|(?<!year )(?<!period )(?<!quarter )(?<!months )ended|scrap|scraps|scrapped|scrapping"
     # ("Status: Withdrawn" is a record's status: a measure shelved, not an act refused)
     r"|(?<!status: )(?<!status:)withdraw\w*|withdrew|withhold\w*|cease\w*|discontinu\w*"
     r"|phase out|phasing out|phased out"
