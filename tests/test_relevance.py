@@ -167,3 +167,18 @@ def test_the_promises_an_items_hints_name_are_offered_before_the_models_ranking(
     assert [s.commitment_id for s in entry.suggested] == ["legal-defense", "welcoming-integration"]
     assert entry.suggested[0].words == ("counsel",)  # the hint word says why
     assert entry.suggested[1].words == ("immigrant",)  # the model's word says why
+
+
+def test_a_reason_names_what_the_item_is_about_not_council_business():
+    # "has voted" and "City" weigh in this model of our own, but say nothing to an editor.
+    model = relevance.Model(
+        {
+            "idf": {"has voted": 1.0, "city": 1.0, "reform": 1.0},
+            "relevant": {
+                "intercept": 0.0,
+                "weights": {"has voted": 5.0, "city": 4.0, "reform": 1.0},
+            },
+            "promises": {},
+        }
+    )
+    assert model.read("The City has voted for reform.").words == ("reform",)

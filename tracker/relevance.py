@@ -41,7 +41,14 @@ PROMISE_SURE = 0.5
 WORDS = 3  # the weightiest words shown as the reason
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 # Words that weigh but say nothing to an editor ("with the"): never shown as a reason.
-_STOP = frozenset("the of and to with for in on an by at from or be is this that as its".split())
+# Nor do the words of any council's business ("has voted", "City has", "calling for"): a term
+# made only of these is not shown either, so the reason names what the item is about.
+_STOP = frozenset(
+    "the of and to with for in on an by at from or be is this that as its it has have had was were"
+    " are not no will would shall may can said says new all any their they we our he she which who"
+    " vote voted votes city cities county town council board state calling call approve approved"
+    " resolution ordinance motion item".split()
+)
 
 
 @dataclass(frozen=True)
