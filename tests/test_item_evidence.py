@@ -483,3 +483,4 @@ def test_an_item_the_model_is_sure_of_is_a_desk_only_candidate_with_an_open_stan
     login(client)
     desk = client.get("/desk/").data.decode()
     assert f'id="candidate-{row["id"]}"' in desk and "relevance model: 0.9" in desk
+    assert "confidence 0.3 · change-state-law" in desk  # the editor sees how weak it is
