@@ -2,9 +2,9 @@
 
 The part is decided here, when an item is collected and before anyone runs the matcher on it:
 holdout<N> when the first hex digit of sha256(source_url) is below 8, tune<N> otherwise (round 2:
-tune2 / holdout2, ids s001...; round 3: tune3 / holdout3, ids t001...). Rounds 4 to 22 are all held
+tune2 / holdout2, ids s001...; round 3: tune3 / holdout3, ids t001...). Rounds 4 to 24 are all held
 out: every item goes to holdout<N>, in gathering order, with ids from ID_PREFIX (u001... in round
-4, v001... in round 5, and so on); there is no tune4 to tune22. Items from one address land
+4, v001... in round 5, and so on); there is no tune4 to tune24. Items from one address land
 together, so a document never leaks from one part into the other. An item whose text or source
 URL is already in an earlier round's corpus, or whose text is already in this round, is skipped.
 Usage: python bench/corpus_add.py [--round N] NEW_ITEMS.yaml   (default round 2; format: README.md)
@@ -42,19 +42,21 @@ ID_PREFIX = {
     20: "e",
     21: "a",
     22: "b",
+    23: "c",
+    24: "i",
 }
-HOLDOUT_ONLY = set(range(4, 23))  # rounds with no tune part: nobody tunes on them
+HOLDOUT_ONLY = set(range(4, 25))  # rounds with no tune part: nobody tunes on them
 
 
 def parts(rnd: int) -> tuple[str, ...]:
     """The file stems of a round: (tuneN, holdoutN), round 1 is tune / holdout; (holdoutN,) for
-    the rounds held out whole (4 to 22)."""
+    the rounds held out whole (4 to 24)."""
     suffix = "" if rnd == 1 else str(rnd)
     return (f"holdout{suffix}",) if rnd in HOLDOUT_ONLY else (f"tune{suffix}", f"holdout{suffix}")
 
 
 def part_of(url: str, rnd: int = 2) -> str:
-    """tune<N> or holdout<N>, from the item's source URL alone (always holdout in rounds 4-22)."""
+    """tune<N> or holdout<N>, from the item's source URL alone (always holdout in rounds 4-24)."""
     if rnd in HOLDOUT_ONLY:
         return parts(rnd)[0]
     tune, holdout = parts(rnd)
