@@ -140,10 +140,10 @@ class Screener:
     """Whether an item no rule claims goes to the unassigned queue, and with which promises.
 
     A topic word puts it there (`terms`); without one, the relevance model's probability can.
-    The promises offered first are those whose hints the item holds, then the model's ranking
-    (on the relevant items of unseen holdouts 19-20 that waited here, the first promise offered
-    this way was right for 11 of 21, the model's own first for 7; on holdouts 17-18, 14 of 20
-    against 6 of 20 for the word-queued ones). When the model is sure of the item and of one
+    The promises offered first are those whose hints the item holds, then the model's ranking.
+    Neither order is reliably better on unseen holdouts: on the relevant items that waited here,
+    this one was right first for 11 of 21 on holdouts 19-20 (the model's own first, 7) and for
+    11 of 22 on holdouts 21-22 (the model's, 13). When the model is sure of the item and of one
     promise, `second_look` makes it that promise's candidate instead (`candidate`)."""
 
     def __init__(self, commitments: Sequence[Commitment], model: relevance.Model | None = None):
