@@ -359,6 +359,7 @@ LATER_ROUNDS = [  # (round, id prefix, at least this many items)
     (20, "e", 124),
     (21, "a", 95),
     (22, "b", 85),
+    (24, "i", 75),
 ]
 
 
