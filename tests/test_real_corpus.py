@@ -359,7 +359,8 @@ LATER_ROUNDS = [  # (round, id prefix, at least this many items)
     (20, "e", 124),
     (21, "a", 95),
     (22, "b", 85),
-    (23, "c", 76),
+    (23, "c", 75),
+    (24, "i", 75),
 ]
 
 
