@@ -495,7 +495,7 @@ REAL_PARTS = (
     "tune",
     "tune2",
     "tune3",
-    *(f"holdout{n}" for n in ["", *"23456789", *map(str, range(10, 23))]),
+    *(f"holdout{n}" for n in ["", *"23456789", *map(str, range(10, 25))]),
 )
 
 
