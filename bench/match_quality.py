@@ -24,6 +24,7 @@ Usage: python bench/match_quality.py [--holdout] [--corpus PATH] [--rules FILE] 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -177,6 +178,17 @@ def load_items(path: Path) -> list[dict]:
             }
         out.append(item)
     return out
+
+
+def saved_proposals(paths: list[Path]) -> dict[str, list[str]]:
+    """Item id -> the commitments proposed for it, from `python run.py match-text` output files
+    (JSON Lines) saved when a holdout was run."""
+    saved: dict[str, list[str]] = {}
+    for path in paths:
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(raw)
+            saved[row["id"]] = [p["commitment_id"] for p in row["proposals"]]
+    return saved
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:

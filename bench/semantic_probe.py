@@ -21,7 +21,6 @@ Usage: python bench/semantic_probe.py [--proposals FILE.jsonl ...]
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from match_quality import PARTS, load_items  # noqa: E402
+from match_quality import PARTS, _prf, load_items, saved_proposals  # noqa: E402
 
 from tests.places import COMMITMENTS_FILE  # noqa: E402
 from tracker.catalog import load_commitments  # noqa: E402
@@ -70,11 +69,11 @@ def score(items, proposed, extra) -> Counter:
 
 
 def line(name: str, c: Counter) -> str:
-    pair_p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+    pair_p, pair_r, _ = _prf(c["tp"], c["fp"], c["fn"])
     return (
         f"{name:16} item P {c['found'] / max(1, c['proposing']):.3f} "
         f"R {c['found'] / max(1, c['relevant']):.3f} | pair P {pair_p:.3f} "
-        f"R {c['tp'] / max(1, c['tp'] + c['fn']):.3f} | decoys {c['decoys']}/{c['proposing']} | "
+        f"R {pair_r:.3f} | decoys {c['decoys']}/{c['proposing']} | "
         f"items added {c['added']}, right {c['added right']}"
     )
 
@@ -89,11 +88,7 @@ def main() -> int:
         print("wordllama is not installed: pip install -r requirements-dev.txt")
         return 1
     files = {path.stem: load_items(path) for paths in PARTS.values() for path in paths}
-    saved: dict[str, list[str]] = {}
-    for path in args.proposals:
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(raw)
-            saved[row["id"]] = [p["commitment_id"] for p in row["proposals"]]
+    saved = saved_proposals(args.proposals)
     if saved:  # real-corpus ids are unique across its files (match_corpus.yaml reuses r001...)
         held = {s for s, items in files.items() if s != "match_corpus" and
                 {i["id"] for i in items} & saved.keys()}  # fmt: skip

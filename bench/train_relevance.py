@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from match_quality import HOLDOUTS, PARTS, load_items  # noqa: E402
+from match_quality import HOLDOUTS, PARTS, load_items, saved_proposals  # noqa: E402
 
 from tracker.relevance import MODEL_FILE, THRESHOLD  # noqa: E402
 from tracker.topics import terms  # noqa: E402
@@ -112,11 +112,7 @@ def evaluate(files: dict[str, list[dict]], proposals: list[Path]) -> None:
     catalogue = load_commitments(COMMITMENTS_FILE)
     hints = Suggester(catalogue)
 
-    saved = {}
-    for path in proposals:
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(raw)
-            saved[row["id"]] = [p["commitment_id"] for p in row["proposals"]]
+    saved = saved_proposals(proposals)
     counts = Counter()
     for stem, items in files.items():
         if stem == "match_corpus" or not any(i["id"] in saved for i in items):

@@ -164,24 +164,21 @@ class Screener:
         probability for it (relevance_cache): an unchanged item is not scored again, and the
         dict gains the texts scored now."""
         words = terms(text)
-        if self._model is None:
-            return (
-                Entry(WORDS, tuple(words), tuple(self._suggester.suggest(text)), CONFIDENCE)
-                if words
-                else None
-            )
-        if not words and self._probability(text, known) < relevance.THRESHOLD:
+        if not words and (
+            self._model is None or self._probability(text, known) < relevance.THRESHOLD
+        ):
             return None
-        reading = self._model.read(text)
         # The promises whose hints the item holds come first, in the hints' order and described
         # by those words; the model ranks the rest, described by its own words.
         offered = self._suggester.suggest(text, limit=None)
-        hinted = {s.commitment_id for s in offered}
-        offered += [
-            Suggestion(cid, found)
-            for cid, _, found in reading.promises
-            if cid in self._ids and cid not in hinted
-        ]
+        reading = self._model.read(text) if self._model is not None else None
+        if reading is not None:
+            hinted = {s.commitment_id for s in offered}
+            offered += [
+                Suggestion(cid, found)
+                for cid, _, found in reading.promises
+                if cid in self._ids and cid not in hinted
+            ]
         suggested = tuple(offered[: Suggester.LIMIT])
         if words:
             return Entry(WORDS, tuple(words), suggested, CONFIDENCE)
@@ -191,9 +188,11 @@ class Screener:
         self, text: str, found: list[Candidate], known: dict[str, float] | None = None
     ) -> tuple[list[Candidate], Entry | None]:
         """What matching makes of a text the rules `found` candidates for (maybe none): those;
-        when none, the model's own candidate if it is sure; else the queue's entry, if any."""
+        when none, the model's own candidate if it is sure; else the queue's entry, if any.
+        The model scores the text once for both (in `known`, or here when none is given)."""
         if found:
             return found, None
+        known = {} if known is None else known
         if cand := self.candidate(text, known):
             return [cand], None
         return [], self.screen(text, known)
